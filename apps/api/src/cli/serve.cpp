@@ -1,0 +1,144 @@
+// `ptool serve`: wires configuration, database pool, clock, metrics, authentication and
+// routes into the HTTP server, runs it on all cores, and shuts down gracefully on
+// SIGTERM/SIGINT (stop accepting, drain in-flight requests, close).
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <iostream>
+#include <thread>
+
+#include "cli/commands.hpp"
+#include "http/auth.hpp"
+#include "http/dispatch.hpp"
+#include "http/routes.hpp"
+#include "http/server.hpp"
+#include "platform/clock.hpp"
+#include "platform/config.hpp"
+#include "platform/log.hpp"
+#include "platform/metrics.hpp"
+#include "platform/pg_pool.hpp"
+#include "usecase/tenants.hpp"
+
+namespace ptool::cli {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Waits for the first signal, drains, then stops the io_context. A second signal (or the
+// drain deadline) stops at once.
+asio::awaitable<void> shutdown_on_signal(
+    asio::io_context& ioc, http::server& srv, platform::pg_pool& pool, std::chrono::seconds timeout
+) {
+    asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    int sig = co_await signals.async_wait(asio::use_awaitable);
+    platform::log_info("shutting down", {{"signal", sig}, {"connections", srv.active_connections()}});
+    srv.begin_shutdown();
+    signals.async_wait([&ioc](const boost::system::error_code& ec, int) {
+        if (!ec) ioc.stop();
+    });
+    asio::steady_timer t(ioc);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (srv.active_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+        t.expires_after(std::chrono::milliseconds(20));
+        co_await t.async_wait(asio::use_awaitable);
+    }
+    if (srv.active_connections() > 0) {
+        platform::log_warn("drain deadline passed", {{"connections", srv.active_connections()}});
+    }
+    pool.close();
+    platform::log_info("stopped");
+    ioc.stop();
+}
+
+int serve(platform::config cfg) {
+    platform::init_logging(cfg.log_level);
+    if (cfg.database_url.empty()) {
+        std::cerr << "ptool serve: DATABASE_URL is not set\n";
+        return 2;
+    }
+    if (cfg.jwt_secret.empty()) {
+        std::cerr << "ptool serve: JWT_SECRET is not set\n";
+        return 2;
+    }
+    unsigned threads = cfg.threads != 0 ? cfg.threads : std::max(1U, std::thread::hardware_concurrency());
+    asio::io_context ioc(static_cast<int>(threads));
+
+    platform::clock clk(cfg.test_clock);
+    platform::metrics metrics;
+    platform::pg_pool pool(
+        ioc.get_executor(), platform::pg_pool::options{.conninfo = cfg.database_url, .max_size = cfg.db_pool_size}
+    );
+    metrics.gauge("ptool_db_pool_size", "Open database connections.", {}, [&pool] {
+        return static_cast<double>(pool.stats().size);
+    });
+    metrics.gauge("ptool_db_pool_max_size", "Largest allowed pool.", {}, [&pool] {
+        return static_cast<double>(pool.stats().max_size);
+    });
+    metrics.gauge("ptool_db_pool_idle", "Idle database connections.", {}, [&pool] {
+        return static_cast<double>(pool.stats().idle);
+    });
+    metrics.gauge("ptool_db_pool_in_use", "Database connections in use.", {}, [&pool] {
+        return static_cast<double>(pool.stats().in_use);
+    });
+    metrics.gauge("ptool_db_pool_waiting", "Requests waiting for a connection.", {}, [&pool] {
+        return static_cast<double>(pool.stats().waiting);
+    });
+
+    http::authenticator auth(
+        cfg.jwt_secret,
+        [&pool](std::string tid) { return usecase::tenant_exists(pool, std::move(tid)); },
+        [&clk] { return std::chrono::system_clock::time_point(clk.now()); }
+    );
+    http::router routes = http::make_router(http::services{pool, clk, metrics, auth});
+    http::server srv(ioc, [&routes, &metrics](const http::request& req, std::string rid) {
+        return http::dispatch(routes, metrics, req, std::move(rid));
+    });
+    try {
+        srv.start(cfg.host, cfg.port);
+    } catch (const std::exception& e) {
+        platform::log_error("cannot listen", {{"host", cfg.host}, {"port", cfg.port}, {"error", e.what()}});
+        return 1;
+    }
+    asio::co_spawn(ioc, shutdown_on_signal(ioc, srv, pool, cfg.shutdown_timeout), asio::detached);
+
+    std::vector<std::thread> workers;
+    for (unsigned i = 1; i < threads; ++i) {
+        workers.emplace_back([&ioc] { ioc.run(); });
+    }
+    ioc.run();
+    for (auto& w : workers) w.join();
+    return 0;
+}
+
+}  // namespace
+
+void add_serve(CLI::App& app, int& exit_code) {
+    auto cfg = std::make_shared<platform::config>();
+    auto* cmd = app.add_subcommand("serve", "Serve the API, web UI and Socket.IO endpoint");
+    cfg->database_url = platform::env_or("DATABASE_URL");
+    cfg->redis_url = platform::env_or("REDIS_URL");
+    cfg->jwt_secret = platform::env_or("JWT_SECRET");
+    cfg->log_level = platform::env_or("LOG_LEVEL", "info");
+    auto port_env = platform::env_or("PORT", "8080");
+    cfg->port = static_cast<std::uint16_t>(std::stoul(port_env));
+    cmd->add_option("--host", cfg->host, "Address to listen on")->capture_default_str();
+    cmd->add_option("--port", cfg->port, "TCP port ($PORT; 0 picks a free one)")->capture_default_str();
+    cmd->add_option("--threads", cfg->threads, "Worker threads (0 = one per core)")->capture_default_str();
+    cmd->add_option("--db-pool-size", cfg->db_pool_size, "Database connections")->capture_default_str();
+    cmd->add_option("--log-level", cfg->log_level, "trace, debug, info, warn, error ($LOG_LEVEL)")
+        ->capture_default_str();
+    cmd->add_flag("--test-clock", cfg->test_clock, "Enable POST /api/v1/test/clock (tests only)");
+    cmd->add_option_function<int>(
+        "--shutdown-timeout",
+        [cfg](int s) { cfg->shutdown_timeout = std::chrono::seconds(s); },
+        "Seconds to drain in-flight requests on SIGTERM (default 10)"
+    );
+    cmd->callback([cfg, &exit_code] { exit_code = serve(*cfg); });
+}
+
+}  // namespace ptool::cli

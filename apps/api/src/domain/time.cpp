@@ -1,0 +1,88 @@
+// RFC 3339 parsing and formatting with Howard Hinnant's date library for the calendar math;
+// the grammar is checked by hand because date::parse accepts more than RFC 3339 allows.
+//
+//   date-time = full-date ("T" / "t") full-time
+//   full-date = 4DIGIT "-" 2DIGIT "-" 2DIGIT
+//   full-time = 2DIGIT ":" 2DIGIT ":" 2DIGIT ["." 1*6DIGIT] ("Z" / "z" / ("+" / "-") 2DIGIT ":" 2DIGIT)
+
+#include "domain/time.hpp"
+
+#include <date/date.h>
+
+namespace ptool::domain {
+
+namespace {
+
+bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
+    if (pos + n > s.size()) return false;
+    int v = 0;
+    for (std::size_t i = pos; i < pos + n; ++i) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    out = v;
+    return true;
+}
+
+}  // namespace
+
+std::string format_instant(instant t) {
+    auto secs = std::chrono::floor<std::chrono::seconds>(t);
+    auto frac = (t - secs).count();
+    std::string out = date::format("%FT%T", secs);
+    if (frac != 0) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, ".%06lld", static_cast<long long>(frac));
+        std::string f(buf);
+        while (f.back() == '0') f.pop_back();
+        out += f;
+    }
+    out += 'Z';
+    return out;
+}
+
+std::optional<instant> parse_instant(std::string_view s) {
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+    if (!digits(s, 0, 4, y) || s.size() < 20 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+        !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't') || !digits(s, 11, 2, h) ||
+        s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec)) {
+        return std::nullopt;
+    }
+    std::size_t pos = 19;
+    long long micros = 0;
+    if (pos < s.size() && s[pos] == '.') {
+        ++pos;
+        std::size_t n = 0;
+        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+            if (++n > 6) return std::nullopt;
+            micros = micros * 10 + (s[pos] - '0');
+            ++pos;
+        }
+        if (n == 0) return std::nullopt;
+        for (; n < 6; ++n) micros *= 10;
+    }
+    int offset_min = 0;
+    if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+        ++pos;
+    } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+        int oh = 0, om = 0;
+        if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
+            !digits(s, pos + 4, 2, om) || oh > 23 || om > 59) {
+            return std::nullopt;
+        }
+        offset_min = (oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
+        pos += 6;
+    } else {
+        return std::nullopt;
+    }
+    if (pos != s.size()) return std::nullopt;
+    if (h > 23 || mi > 59 || sec > 59) return std::nullopt;  // leap seconds are not accepted
+    auto ymd = date::year{y} / mo / d;
+    if (!ymd.ok()) return std::nullopt;
+    auto t = date::sys_days{ymd} + std::chrono::hours{h} + std::chrono::minutes{mi} +
+             std::chrono::seconds{sec} + std::chrono::microseconds{micros} -
+             std::chrono::minutes{offset_min};
+    return std::chrono::time_point_cast<std::chrono::microseconds>(t);
+}
+
+}  // namespace ptool::domain

@@ -1,0 +1,141 @@
+#pragma once
+
+// pg_connection: one libpq connection driven by Asio coroutines through libpq's non-blocking API
+// (PQconnectStartParams/PQconnectPoll, PQsendQueryParams, pipeline mode, PQconsumeInput/PQisBusy/
+// PQflush). No call blocks the event loop thread (libpq still reads ~/.pgpass and service files
+// synchronously; host names are resolved with Asio's resolver before connecting).
+//
+// Threading: NOT thread-safe. One coroutine at a time may use a connection (the pool hands it to
+// exactly one holder). The coroutine may run on any executor, a strand or not; completions resume
+// it on its own executor.
+//
+// Deadlines: every await is bounded. connect() by its timeout; query(), pipeline() by
+// operation_timeout() (default 30 s) measured from the call. Server-side limits such as
+// statement_timeout belong in the conninfo (options='-c statement_timeout=5000') and surface as
+// db_error 57014. Running past the client deadline throws db_unavailable and marks the
+// connection broken (the statement may still be running on the server until it notices).
+//
+// Cancellation: terminal cancellation of the awaiting coroutine (e.g. `op || timer`) aborts the
+// wait and throws boost::system::system_error(operation_aborted); if a statement was in flight
+// the connection is marked broken.
+//
+// Errors: db_error for errors the server reported (the connection stays usable);
+// db_unavailable when the connection cannot be made or broke (broken() is then true).
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+#include <vector>
+
+#include "platform/pg_error.hpp"
+#include "platform/pg_result.hpp"
+
+typedef struct pg_conn PGconn;  // NOLINT(modernize-use-using): libpq's C typedef
+
+namespace ptool::platform {
+
+using pg_params = std::vector<std::optional<std::string>>;  // text-format params, nullopt = NULL
+
+struct pg_statement {
+    std::string sql;
+    pg_params params;
+};
+
+// An asynchronous notification received on a LISTENing connection.
+struct pg_notification {
+    std::string channel;
+    std::string payload;
+    int backend_pid = 0;  // the notifying session
+};
+
+// "host=… port=… dbname=… user=…" for logs: never the password or other options. Accepts
+// key=value strings and postgresql:// URIs; "(unparsable conninfo)" when libpq rejects it.
+std::string describe_conninfo(std::string_view conninfo);
+
+class pg_connection {
+public:
+    using clock = std::chrono::steady_clock;
+
+    // Opens a connection without blocking. `timeout` bounds name resolution plus connection
+    // setup (TCP, TLS, authentication). client_encoding defaults to UTF8.
+    // Throws db_unavailable on failure or timeout (message names host/port/db, never the
+    // password).
+    static boost::asio::awaitable<std::unique_ptr<pg_connection>> connect(
+        boost::asio::any_io_executor ex,
+        std::string conninfo,
+        std::chrono::milliseconds timeout
+    );
+
+    pg_connection(const pg_connection&) = delete;
+    pg_connection& operator=(const pg_connection&) = delete;
+    ~pg_connection();  // PQfinish; closes the socket
+
+    // One statement with text params (PQsendQueryParams), results in text format. The SQL must
+    // be a single statement. Throws db_error (connection still usable), db_unavailable.
+    boost::asio::awaitable<pg_result> query(std::string_view sql, pg_params params = {});
+
+    // Several statements in ONE round trip using pipeline mode. Returns one result per statement.
+    // If statement k fails, throws db_error for k (statement_index = k; the server skips the
+    // later ones) after draining the pipeline and leaving pipeline mode, so the connection stays
+    // usable. Statements outside an explicit transaction each commit on their own (implicit
+    // transaction per statement up to the sync point); put BEGIN first to make them atomic.
+    // An empty vector returns an empty vector without I/O.
+    boost::asio::awaitable<std::vector<pg_result>> pipeline(std::vector<pg_statement> stmts);
+
+    // Waits up to `timeout` for a NOTIFY on a channel this connection LISTENs to (run
+    // query("LISTEN name") first). Returns nullopt on timeout (the connection stays usable).
+    // Notifications that arrived during earlier queries are returned first. Meant for a dedicated
+    // connection, not a pooled one. Throws db_unavailable if the connection breaks.
+    boost::asio::awaitable<std::optional<pg_notification>> wait_notification(
+        std::chrono::milliseconds timeout
+    );
+
+    bool broken() const;          // connection lost / unusable
+    bool in_transaction() const;  // PQtransactionStatus != IDLE (also true when broken)
+
+    // Client-side bound for each query()/pipeline() await (default 30 s).
+    void set_operation_timeout(std::chrono::milliseconds timeout) { operation_timeout_ = timeout; }
+    std::chrono::milliseconds operation_timeout() const { return operation_timeout_; }
+
+    int backend_pid() const;        // server process id, e.g. for pg_terminate_backend in tests
+    bool in_pipeline_mode() const;  // false except during pipeline()
+    const std::string& description() const { return description_; }  // describe_conninfo()
+
+private:
+    enum class io_outcome { ready, timed_out };
+    enum class io_want { read, write };
+
+    explicit pg_connection(boost::asio::any_io_executor ex);
+
+    boost::asio::awaitable<void> start(std::string conninfo, clock::time_point deadline);
+    void adopt_socket();
+    boost::asio::awaitable<io_outcome> wait_io(io_want want, clock::time_point until);
+    boost::asio::awaitable<void> wait_for_operation(io_want want);
+    boost::asio::awaitable<void> flush_output();
+    boost::asio::awaitable<::PGresult*> next_result();
+    void begin_operation();
+    void send_statement(std::string_view sql, const pg_params& params);
+    [[noreturn]] void fail(std::string_view context);
+
+    boost::asio::any_io_executor ex_;
+    ::PGconn* conn_ = nullptr;
+    // A dup() of libpq's socket, used only to wait for readiness; libpq does all reads/writes.
+    boost::asio::generic::stream_protocol::socket socket_;
+    int libpq_fd_ = -1;   // the descriptor libpq reported when socket_ was adopted
+    ino_t socket_ino_ = 0;  // its inode, to notice libpq replacing a socket during connect
+    boost::asio::steady_timer timer_;
+    char peek_byte_ = 0;
+    bool broken_ = false;
+    clock::time_point deadline_{};
+    std::chrono::milliseconds operation_timeout_{30000};
+    std::string description_;
+};
+
+}  // namespace ptool::platform

@@ -1,0 +1,66 @@
+// Tenant rows: read, update, insert. Settings ranges are also CHECK constraints in SQL.
+
+#include "store/tenant_store.hpp"
+
+#include <charconv>
+
+namespace ptool::store {
+
+namespace {
+
+int to_int(std::string_view s) {
+    int v = 0;
+    std::from_chars(s.data(), s.data() + s.size(), v);
+    return v;
+}
+
+}  // namespace
+
+boost::asio::awaitable<std::optional<domain::tenant_settings>> find_tenant(
+    platform::pg_connection& c, const std::string& tenant_id
+) {
+    auto r = co_await c.query(
+        "SELECT id, name, hold_ttl_minutes, hold_max_minutes, pencil_ttl_hours, "
+        "challenge_window_hours FROM tenants WHERE id = $1::uuid",
+        {tenant_id}
+    );
+    if (r.rows() == 0) co_return std::nullopt;
+    domain::tenant_settings t;
+    t.id = std::string(r.get(0, 0));
+    t.name = std::string(r.get(0, 1));
+    t.hold_ttl_minutes = to_int(r.get(0, 2));
+    t.hold_max_minutes = to_int(r.get(0, 3));
+    t.pencil_ttl_hours = to_int(r.get(0, 4));
+    t.challenge_window_hours = to_int(r.get(0, 5));
+    co_return t;
+}
+
+boost::asio::awaitable<bool> save_tenant(
+    platform::pg_connection& c, const domain::tenant_settings& t, const std::string& now_utc
+) {
+    auto r = co_await c.query(
+        "UPDATE tenants SET name = $2, hold_ttl_minutes = $3, hold_max_minutes = $4, "
+        "pencil_ttl_hours = $5, challenge_window_hours = $6, updated_at = $7::timestamptz "
+        "WHERE id = $1::uuid",
+        {t.id,
+         t.name,
+         std::to_string(t.hold_ttl_minutes),
+         std::to_string(t.hold_max_minutes),
+         std::to_string(t.pencil_ttl_hours),
+         std::to_string(t.challenge_window_hours),
+         now_utc}
+    );
+    co_return r.affected() == 1;
+}
+
+boost::asio::awaitable<void> insert_tenant(
+    platform::pg_connection& c, const std::string& id, const std::string& name, const std::string& now_utc
+) {
+    co_await c.query(
+        "INSERT INTO tenants (id, name, created_at, updated_at) "
+        "VALUES ($1::uuid, $2, $3::timestamptz, $3::timestamptz)",
+        {id, name, now_utc}
+    );
+}
+
+}  // namespace ptool::store
