@@ -70,14 +70,17 @@ class RawConnection {
       if (this.closed) throw new Error(`connection closed before a complete response; got: ${JSON.stringify(text)}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no complete response within ${timeoutMs} ms; got: ${JSON.stringify(text)}`);
-      await Promise.race([new Promise<void>((r) => this.waiters.push(r)), sleep(left)]);
+      await Promise.race([new Promise<void>((r) => this.waiters.push(r)), sleep(left, undefined, { ref: false })]);
     }
   }
 
   async closedWithin(ms: number): Promise<boolean> {
     const deadline = Date.now() + ms;
     while (!this.closed && Date.now() < deadline) {
-      await Promise.race([new Promise<void>((r) => this.waiters.push(r)), sleep(deadline - Date.now())]);
+      await Promise.race([
+        new Promise<void>((r) => this.waiters.push(r)),
+        sleep(Math.max(0, deadline - Date.now()), undefined, { ref: false }),
+      ]);
     }
     return this.closed;
   }
@@ -95,10 +98,14 @@ function connectRefused(port: number): Promise<boolean> {
 }
 
 async function exitCodeWithin(server: ServerHandle, ms: number): Promise<number | null> {
-  const timeout = sleep(ms).then(() => {
+  const exited = await Promise.race([
+    server.exited().then((code) => ({ code })),
+    sleep(ms, undefined, { ref: false }).then(() => undefined),
+  ]);
+  if (!exited) {
     throw new Error(`the server did not exit within ${ms} ms after SIGTERM; output:\n${server.output().slice(-2000)}`);
-  });
-  return Promise.race([server.exited(), timeout]);
+  }
+  return exited.code;
 }
 
 test("SIGTERM finishes a request in flight, then exits 0 and refuses new connections", { timeout: 60_000 }, async () => {
