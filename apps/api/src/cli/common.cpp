@@ -7,7 +7,7 @@
 
 namespace ptool::cli {
 
-void run_to_completion(std::function<boost::asio::awaitable<void>()> main) {
+void run_to_completion(const std::function<boost::asio::awaitable<void>()>& main) {
     boost::asio::io_context ioc;
     std::exception_ptr failure;
     boost::asio::co_spawn(ioc, main(), [&failure](std::exception_ptr e) { failure = std::move(e); });

@@ -110,7 +110,7 @@ public:
 
 private:
     enum class io_outcome { ready, timed_out };
-    enum class io_want { read, write };
+    enum class io_want { read, write, read_write };
 
     explicit pg_connection(boost::asio::any_io_executor ex);
 

@@ -83,6 +83,16 @@ public:
     // Full text of the last error_of() failure ("" after a success).
     const std::string& last_error() const noexcept { return last_error_; }
 
+    // Races: send() starts a statement without waiting (it may block in the server, e.g. on a
+    // conflicting uncommitted row); finish_sent() waits for it and returns "" on success or the
+    // SQLSTATE it failed with. One statement in flight at a time; nothing else in between.
+    void send(std::string_view sql, const std::vector<pg_param>& params = {});
+    std::string finish_sent();
+    // The server process id of this session (pg_stat_activity.pid).
+    int backend_pid() const noexcept;
+    // Whether the session `pid` is currently waiting for a lock (seen from this session).
+    bool is_waiting_for_lock(int pid);
+
     // Session-level app.tenant_id (what row-level security reads); "" clears it.
     void set_tenant(const std::string& tenant_id);
 

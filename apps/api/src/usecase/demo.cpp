@@ -18,7 +18,7 @@ boost::asio::awaitable<int> seed_in(platform::pg_connection& c, domain::instant 
 
 boost::asio::awaitable<void> seed_demo(platform::pg_pool& pool, domain::instant now) {
     co_await platform::with_tenant_transaction(
-        pool, demo_tenant_id, [now](platform::pg_connection& c) { return seed_in(c, now); }
+        pool, demo_tenant_id, [&](platform::pg_connection& c) { return seed_in(c, now); }
     );
 }
 

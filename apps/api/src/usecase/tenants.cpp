@@ -12,8 +12,13 @@ namespace ptool::usecase {
 
 namespace {
 
+// See store/tenant_store.cpp on GCC 12 and braced lists inside co_await.
+constexpr std::string_view tenant_exists_sql = "SELECT 1 FROM tenants WHERE id = $1::uuid";
+constexpr std::string_view lock_tenant_sql = "SELECT 1 FROM tenants WHERE id = $1::uuid FOR UPDATE";
+
 boost::asio::awaitable<bool> exists_in(platform::pg_connection& c, std::string id) {
-    auto r = co_await c.query("SELECT 1 FROM tenants WHERE id = $1::uuid", {id});
+    platform::pg_params params{id};
+    auto r = co_await c.query(tenant_exists_sql, std::move(params));
     co_return r.rows() == 1;
 }
 
@@ -30,7 +35,8 @@ boost::asio::awaitable<update_tenant_result> update_in(
     domain::field_errors errs,
     domain::instant now
 ) {
-    co_await c.query("SELECT 1 FROM tenants WHERE id = $1::uuid FOR UPDATE", {id});
+    platform::pg_params params{id};
+    co_await c.query(lock_tenant_sql, std::move(params));
     auto current = co_await store::find_tenant(c, id);
     if (!current) co_return tenant_not_found{};
     auto next = domain::apply_patch(*current, patch);
@@ -51,7 +57,7 @@ boost::asio::awaitable<std::string> create_in(
 
 boost::asio::awaitable<bool> tenant_exists(platform::pg_pool& pool, std::string tenant_id) {
     co_return co_await platform::with_tenant_transaction(
-        pool, tenant_id, [tenant_id](platform::pg_connection& c) { return exists_in(c, tenant_id); }
+        pool, tenant_id, [&](platform::pg_connection& c) { return exists_in(c, tenant_id); }
     );
 }
 
@@ -59,7 +65,7 @@ boost::asio::awaitable<std::optional<domain::tenant_settings>> get_tenant(
     platform::pg_pool& pool, std::string tenant_id
 ) {
     co_return co_await platform::with_tenant_transaction(
-        pool, tenant_id, [tenant_id](platform::pg_connection& c) { return read_in(c, tenant_id); }
+        pool, tenant_id, [&](platform::pg_connection& c) { return read_in(c, tenant_id); }
     );
 }
 
@@ -73,7 +79,7 @@ boost::asio::awaitable<update_tenant_result> update_tenant(
     co_return co_await platform::with_tenant_transaction(
         pool,
         tenant_id,
-        [tenant_id, patch, input_errors, now](platform::pg_connection& c) {
+        [&](platform::pg_connection& c) {
             return update_in(c, tenant_id, patch, input_errors, now);
         }
     );
@@ -84,7 +90,7 @@ boost::asio::awaitable<std::string> create_tenant(
 ) {
     auto id = boost::uuids::to_string(boost::uuids::random_generator()());
     co_return co_await platform::with_tenant_transaction(
-        pool, id, [id, name, now](platform::pg_connection& c) { return create_in(c, id, name, now); }
+        pool, id, [&](platform::pg_connection& c) { return create_in(c, id, name, now); }
     );
 }
 

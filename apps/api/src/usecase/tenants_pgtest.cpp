@@ -7,6 +7,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <cstdlib>
 #include <gtest/gtest.h>
+#include <thread>
 
 namespace ptool::usecase {
 namespace {
@@ -55,7 +56,7 @@ asio::awaitable<void> create_read_update(platform::pg_pool& pool) {
 
     domain::tenant_patch p;
     p.hold_ttl_minutes = 45;
-    auto r = co_await update_tenant(pool, id, p, {}, now());
+    auto r = co_await update_tenant(pool, id, p, domain::field_errors{}, now());
     EXPECT_TRUE(std::holds_alternative<domain::tenant_settings>(r));
     auto after = co_await get_tenant(pool, id);
     EXPECT_EQ(after->hold_ttl_minutes, 45);
@@ -75,7 +76,8 @@ asio::awaitable<void> invalid_patch_writes_nothing(platform::pg_pool& pool) {
     domain::tenant_patch p;
     p.hold_ttl_minutes = 100;
     p.hold_max_minutes = 50;
-    auto r = co_await update_tenant(pool, id, p, {{"/bogus", "is not a known field"}}, now());
+    domain::field_errors input_errors{{"/bogus", "is not a known field"}};
+    auto r = co_await update_tenant(pool, id, p, std::move(input_errors), now());
     EXPECT_TRUE(std::holds_alternative<domain::field_errors>(r));
     if (auto* errs = std::get_if<domain::field_errors>(&r)) {
         EXPECT_EQ(errs->size(), 2U);

@@ -1,0 +1,54 @@
+// Non-template pieces of with_tenant_transaction / with_transaction: the statements that open,
+// commit and roll back a transaction, and the pause between retries.
+
+#include "platform/pg_transaction.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace ptool::platform::detail {
+
+namespace asio = boost::asio;
+
+asio::awaitable<void> begin_transaction(pg_connection& conn, std::optional<std::string> tenant_id) {
+    if (!tenant_id) {
+        co_await conn.query("BEGIN");
+        co_return;
+    }
+    std::vector<pg_statement> stmts;
+    stmts.push_back({"BEGIN", {}});
+    stmts.push_back({"SELECT set_config('app.tenant_id', $1, true)", {std::move(*tenant_id)}});
+    co_await conn.pipeline(std::move(stmts));
+}
+
+asio::awaitable<void> commit_transaction(pg_connection& conn) { co_await conn.query("COMMIT"); }
+
+asio::awaitable<void> rollback_quietly(pg_connection& conn) {
+    if (conn.broken() || !conn.in_transaction()) {
+        co_return;
+    }
+    try {
+        co_await conn.query("ROLLBACK");
+    } catch (const std::exception& e) {
+        // The pool drops a connection still inside a transaction, so nothing leaks.
+        spdlog::debug("ROLLBACK failed: {}", e.what());
+    }
+}
+
+asio::awaitable<void> pause_before_retry(int attempt, std::string sqlstate) {
+    const auto delay =
+        jittered_backoff(attempt, std::chrono::milliseconds{10}, std::chrono::milliseconds{200});
+    spdlog::info(
+        "transaction attempt {} failed with SQLSTATE {}, retrying in {} ms",
+        attempt,
+        sqlstate,
+        delay.count()
+    );
+    asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+    co_await timer.async_wait(asio::use_awaitable);
+}
+
+}  // namespace ptool::platform::detail
