@@ -56,6 +56,19 @@ unlock_data_dir() { exec 9>&-; }
 # ---------------------------------------------------------------------------
 # PostgreSQL
 
+# Runs a command with only stdin, stdout and stderr open: a daemon must not inherit (and so
+# hold for ever) the lock on .data/.lock or a pipe that a caller such as CI waits on.
+std_fds_only() {
+  (
+    local fd
+    for fd in /proc/"$BASHPID"/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+    "$@"
+  )
+}
+
 # Runs a command as the cluster's OS user, from / (its home may not be our cwd's).
 as_pg() {
   if is_root; then
@@ -174,7 +187,7 @@ pg_is_running() { as_pg "$PG_BIN/pg_ctl" status -D "$PG_DATA" >/dev/null 2>&1; }
 pg_start() {
   pg_write_conf
   log "starting PostgreSQL on 127.0.0.1:$PG_PORT (log: $PG_DATA/server.log)"
-  if ! as_pg "$PG_BIN/pg_ctl" start -D "$PG_DATA" -l "$PG_DATA/server.log" -w -t 60 -s; then
+  if ! std_fds_only as_pg "$PG_BIN/pg_ctl" start -D "$PG_DATA" -l "$PG_DATA/server.log" -w -t 60 -s; then
     tail -n 20 "$PG_DATA/server.log" >&2 || true
     die "PostgreSQL did not start (log above)"
   fi
@@ -272,7 +285,7 @@ maxmemory 256mb
 maxmemory-policy allkeys-lru
 EOF
   log "starting Redis on 127.0.0.1:$REDIS_PORT (log: $REDIS_DIR/redis.log)"
-  redis-server "$REDIS_DIR/redis.conf" >/dev/null || die "redis-server did not start"
+  std_fds_only redis-server "$REDIS_DIR/redis.conf" >/dev/null || die "redis-server did not start"
   local i
   for ((i = 0; i < 100; i++)); do
     redis_ping "$REDIS_PORT" && break

@@ -125,7 +125,12 @@ void add_serve(CLI::App& app, int& exit_code) {
     cfg->jwt_secret = platform::env_or("JWT_SECRET");
     cfg->log_level = platform::env_or("LOG_LEVEL", "info");
     auto port_env = platform::env_or("PORT", "8080");
-    cfg->port = static_cast<std::uint16_t>(std::stoul(port_env));
+    try {
+        auto p = std::stoul(port_env);
+        if (p <= 65535) cfg->port = static_cast<std::uint16_t>(p);
+    } catch (const std::exception&) {
+        // a bad $PORT keeps the default; --port still overrides it
+    }
     cmd->add_option("--host", cfg->host, "Address to listen on")->capture_default_str();
     cmd->add_option("--port", cfg->port, "TCP port ($PORT; 0 picks a free one)")->capture_default_str();
     cmd->add_option("--threads", cfg->threads, "Worker threads (0 = one per core)")->capture_default_str();

@@ -79,6 +79,8 @@ public:
 
     // One statement with text params (PQsendQueryParams), results in text format. The SQL must
     // be a single statement. Throws db_error (connection still usable), db_unavailable.
+    // GCC 12 rejects a braced list inside a co_await expression ("array used as initializer"):
+    // build the pg_params in a variable first, then co_await query(sql, std::move(params)).
     boost::asio::awaitable<pg_result> query(std::string_view sql, pg_params params = {});
 
     // Several statements in ONE round trip using pipeline mode. Returns one result per statement.

@@ -35,10 +35,12 @@ asio::awaitable<std::unique_ptr<pg_connection>> open(asio::any_io_executor ex) {
 asio::awaitable<void> params_null_and_unicode(asio::any_io_executor ex) {
     auto conn = co_await open(ex);
     const std::string text = "héllo ✓ 日本語 🎉";
+    // GCC 12 rejects a braced pg_params inside a co_await expression: build it first.
+    pg_params params{text, std::nullopt, "41"};
     const pg_result res = co_await conn->query(
         "SELECT $1::text AS t, $2::text IS NULL AS n, length($1::text) AS len, $2::text AS nul, "
         "$3::int + 1 AS next",
-        {text, std::nullopt, "41"}
+        std::move(params)
     );
     EXPECT_EQ(res.rows(), 1);
     EXPECT_EQ(res.columns(), 5);
@@ -77,7 +79,9 @@ asio::awaitable<void> result_accessors(asio::any_io_executor ex) {
     EXPECT_THROW((void)ins.get(3, 0), std::out_of_range);
     EXPECT_THROW((void)ins.get(0, 2), std::out_of_range);
 
-    const pg_result upd = co_await conn->query("UPDATE acc SET name = 'x' WHERE id >= $1", {"2"});
+    pg_params two{"2"};
+    const pg_result upd =
+        co_await conn->query("UPDATE acc SET name = 'x' WHERE id >= $1", std::move(two));
     EXPECT_EQ(upd.affected(), 2);
     EXPECT_EQ(upd.rows(), 0);
     const pg_result none = co_await conn->query("DELETE FROM acc WHERE id = 99");
@@ -104,10 +108,13 @@ asio::awaitable<void> large_values(asio::any_io_executor ex) {
     EXPECT_EQ(big.get(4999, 1).size(), 1200u);
     // A 4 MB parameter: more than a socket buffer, so sending waits for writability.
     const std::string blob(4 * 1024 * 1024, 'y');
-    const pg_result echo = co_await conn->query("SELECT length($1::text), md5($1::text)", {blob});
+    pg_params blob_param{blob};
+    const pg_result echo =
+        co_await conn->query("SELECT length($1::text), md5($1::text)", std::move(blob_param));
     EXPECT_EQ(echo.get(0, 0), std::to_string(blob.size()));
-    const pg_result local = co_await conn->query("SELECT md5(repeat('y', $1::int))", {
-        std::to_string(blob.size())});
+    pg_params size_param{std::to_string(blob.size())};
+    const pg_result local =
+        co_await conn->query("SELECT md5(repeat('y', $1::int))", std::move(size_param));
     EXPECT_EQ(echo.get(0, 1), local.get(0, 0));
 }
 
@@ -121,7 +128,8 @@ asio::awaitable<void> server_error_keeps_connection(asio::any_io_executor ex) {
     auto conn = co_await open(ex);
     bool thrown = false;
     try {
-        co_await conn->query("SELECT 1 / $1::int", {"0"});
+        pg_params zero{"0"};
+        co_await conn->query("SELECT 1 / $1::int", std::move(zero));
     } catch (const db_error& e) {
         thrown = true;
         EXPECT_EQ(e.sqlstate, "22012");
@@ -166,7 +174,10 @@ asio::awaitable<void> constraint_violations(asio::any_io_executor ex) {
 
     bool excluded = false;
     try {
-        co_await conn->query("INSERT INTO slots VALUES ($1, int4range($2, $3))", {"3", "11", "13"});
+        pg_params overlapping{"3", "11", "13"};
+        co_await conn->query(
+            "INSERT INTO slots VALUES ($1, int4range($2, $3))", std::move(overlapping)
+        );
     } catch (const db_error& e) {
         excluded = true;
         EXPECT_EQ(e.sqlstate, "23P01");
@@ -221,7 +232,7 @@ asio::awaitable<void> pipeline_three(asio::any_io_executor ex) {
     EXPECT_FALSE(conn->in_pipeline_mode());
     EXPECT_FALSE(conn->in_transaction());
 
-    const std::vector<pg_result> none = co_await conn->pipeline({});
+    const std::vector<pg_result> none = co_await conn->pipeline(std::vector<pg_statement>());
     EXPECT_TRUE(none.empty());
 
     // BEGIN + set_config in one round trip, as transactions use it.
@@ -443,8 +454,9 @@ asio::awaitable<void> terminated_backend(asio::any_io_executor ex) {
     auto victim = co_await open(ex);
     auto killer = co_await open(ex);
     const int pid = victim->backend_pid();
+    pg_params target{std::to_string(pid)};
     const pg_result done =
-        co_await killer->query("SELECT pg_terminate_backend($1::int)", {std::to_string(pid)});
+        co_await killer->query("SELECT pg_terminate_backend($1::int)", std::move(target));
     EXPECT_EQ(done.get(0, 0), "t");
     bool thrown = false;
     try {
@@ -472,7 +484,8 @@ asio::awaitable<void> notifications(asio::any_io_executor ex) {
     EXPECT_GE(clock_type::now() - start, 90ms);
     EXPECT_FALSE(listener->broken());
 
-    co_await sender->query("SELECT pg_notify('ptool_test_channel', $1)", {"payload ✓"});
+    pg_params payload{"payload ✓"};
+    co_await sender->query("SELECT pg_notify('ptool_test_channel', $1)", std::move(payload));
     const auto note = co_await listener->wait_notification(5s);
     EXPECT_TRUE(note.has_value());
     if (note) {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <ostream>
 #include <set>
+#include <span>
 #include <stdexcept>
 
 namespace ptool::store {
@@ -111,7 +112,7 @@ public:
         }
     }
 
-    PGconn* get() const { return conn_.get(); }
+    [[nodiscard]] PGconn* get() const { return conn_.get(); }
 
     // Runs `sql` (possibly several statements) and throws with `what` on failure.
     result_ptr exec(std::string_view sql, const std::string& what) {
@@ -121,9 +122,7 @@ public:
     }
 
     result_ptr exec_params(
-        std::string_view sql,
-        const std::vector<std::string>& params,
-        const std::string& what
+        std::string_view sql, const std::vector<std::string>& params, const std::string& what
     ) {
         std::vector<const char*> values;
         values.reserve(params.size());
@@ -210,16 +209,22 @@ void check_history(
         }
         const std::string sum = migration_checksum(m.sql);
         if (it->second != sum) {
-            throw std::runtime_error(
-                "migrate: migration " + name + " was edited after it was applied (checksum " +
-                it->second + " != " + sum + "); add a new migration instead"
-            );
+            std::string message = "migrate: migration ";
+            message += name;
+            message += " was edited after it was applied (checksum ";
+            message += it->second;
+            message += " != ";
+            message += sum;
+            message += "); add a new migration instead";
+            throw std::runtime_error(message);
         }
         if (!first_pending.empty()) {
-            throw std::runtime_error(
-                "migrate: migration " + first_pending + " is not applied but the later " + name +
-                " is; new migrations must sort after every applied one (rename it)"
-            );
+            std::string message = "migrate: migration ";
+            message += first_pending;
+            message += " is not applied but the later ";
+            message += name;
+            message += " is; new migrations must sort after every applied one (rename it)";
+            throw std::runtime_error(message);
         }
     }
 }
@@ -263,9 +268,9 @@ std::string migration_checksum(std::string_view sql) {
     static constexpr std::string_view hex = "0123456789abcdef";
     std::string out;
     out.reserve(static_cast<std::size_t>(length) * 2);
-    for (unsigned int i = 0; i < length; ++i) {
-        out.push_back(hex[digest[i] >> 4U]);
-        out.push_back(hex[digest[i] & 0x0FU]);
+    for (const unsigned char byte : std::span(digest).first(length)) {
+        out.push_back(hex.at(byte >> 4U));
+        out.push_back(hex.at(byte & 0x0FU));
     }
     return out;
 }
@@ -291,9 +296,8 @@ migrate_result migrate(
 
     std::map<std::string, std::string> recorded;
     {
-        const result_ptr res = db.exec(
-            migration_status_sql, "migrate: cannot read schema_migrations"
-        );
+        const result_ptr res =
+            db.exec(migration_status_sql, "migrate: cannot read schema_migrations");
         for (int row = 0; row < PQntuples(res.get()); ++row) {
             recorded.emplace(PQgetvalue(res.get(), row, 0), PQgetvalue(res.get(), row, 1));
         }

@@ -143,8 +143,10 @@ TEST_F(migrator, reapply_is_a_no_op) {
     const migrate_result again = run(embedded_migrations());
     EXPECT_TRUE(again.applied.empty());
     EXPECT_EQ(again.skipped, embedded_names());
-    EXPECT_EQ(conn.value("SELECT count(*) FROM schema_migrations"),
-              std::to_string(embedded_migrations().size()));
+    EXPECT_EQ(
+        conn.value("SELECT count(*) FROM schema_migrations"),
+        std::to_string(embedded_migrations().size())
+    );
     EXPECT_EQ(conn.value("SELECT max(applied_at)::text FROM schema_migrations"), before);
 }
 
@@ -166,18 +168,20 @@ TEST_F(migrator, an_edited_migration_is_refused_naming_the_file) {
         .add("9000_after_edit.sql", "CREATE TABLE after_edit_marker (id integer);\n");
 
     const std::string message = refusal_of([&] { run(list.get()); });
-    EXPECT_NE(message.find("migration " + first + " was edited after it was applied"),
-              std::string::npos)
-        << message;
-    EXPECT_NE(message.find(migration_checksum(embedded_migrations().front().sql)),
-              std::string::npos)
-        << message;
+    EXPECT_NE(
+        message.find("migration " + first + " was edited after it was applied"), std::string::npos
+    ) << message;
+    EXPECT_NE(
+        message.find(migration_checksum(embedded_migrations().front().sql)), std::string::npos
+    ) << message;
     EXPECT_NE(message.find("add a new migration instead"), std::string::npos) << message;
 
     pg_connection conn{db_.conninfo()};
     EXPECT_FALSE(table_exists(conn, "after_edit_marker")) << "nothing further may be applied";
-    EXPECT_EQ(conn.value("SELECT count(*) FROM schema_migrations"),
-              std::to_string(embedded_migrations().size()));
+    EXPECT_EQ(
+        conn.value("SELECT count(*) FROM schema_migrations"),
+        std::to_string(embedded_migrations().size())
+    );
 }
 
 TEST_F(migrator, a_recorded_migration_missing_from_the_binary_is_refused) {
@@ -213,7 +217,7 @@ TEST_F(migrator, a_failing_migration_is_rolled_back_and_stops_the_run) {
     list.add(
             "9000_bad.sql",
             "CREATE TABLE bad_marker (id integer);\nSELECT no_such_column FROM tenants;\n"
-        )
+    )
         .add("9001_after_bad.sql", "CREATE TABLE after_bad_marker (id integer);\n");
     const std::string message = refusal_of([&] { run(list.get()); });
     EXPECT_NE(message.find("migration 9000_bad.sql failed"), std::string::npos) << message;
@@ -224,8 +228,10 @@ TEST_F(migrator, a_failing_migration_is_rolled_back_and_stops_the_run) {
     EXPECT_FALSE(table_exists(conn, "bad_marker")) << "the failed file must leave no trace";
     EXPECT_FALSE(table_exists(conn, "after_bad_marker"));
     // The migrations before the failing one stay applied.
-    EXPECT_EQ(conn.value("SELECT count(*) FROM schema_migrations"),
-              std::to_string(embedded_migrations().size()));
+    EXPECT_EQ(
+        conn.value("SELECT count(*) FROM schema_migrations"),
+        std::to_string(embedded_migrations().size())
+    );
     EXPECT_EQ(conn.value("SELECT count(*) FROM schema_migrations WHERE version LIKE '9%'"), "0");
 }
 
@@ -236,8 +242,9 @@ TEST_F(migrator, a_migration_ending_its_own_transaction_is_refused) {
     EXPECT_NE(message.find("9000_commits.sql"), std::string::npos) << message;
     EXPECT_NE(message.find("BEGIN/COMMIT"), std::string::npos) << message;
     pg_connection conn{db_.conninfo()};
-    EXPECT_EQ(conn.value("SELECT count(*) FROM schema_migrations WHERE version = '9000_commits.sql'"),
-              "0");
+    EXPECT_EQ(
+        conn.value("SELECT count(*) FROM schema_migrations WHERE version = '9000_commits.sql'"), "0"
+    );
 }
 
 TEST_F(migrator, an_unordered_list_is_refused_before_connecting) {

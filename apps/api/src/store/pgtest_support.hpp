@@ -75,7 +75,9 @@ public:
     // Runs one statement (or, without params, several separated by ';'); throws pg_error.
     pg_result exec(std::string_view sql, const std::vector<pg_param>& params = {});
     // First column of the first row; throws if there is no row; nullopt for NULL.
-    std::optional<std::string> scalar(std::string_view sql, const std::vector<pg_param>& params = {});
+    std::optional<std::string> scalar(
+        std::string_view sql, const std::vector<pg_param>& params = {}
+    );
     // Like scalar(), but a NULL or a missing row throws.
     std::string value(std::string_view sql, const std::vector<pg_param>& params = {});
     // Runs the statement and returns the SQLSTATE it failed with, or "" if it succeeded.
@@ -140,9 +142,7 @@ std::string create_artist(
 );
 // Inserts a project into the session's current tenant; returns its id.
 std::string create_project(
-    pg_connection& conn,
-    const std::string& tenant_id,
-    const std::string& name = "test project"
+    pg_connection& conn, const std::string& tenant_id, const std::string& name = "test project"
 );
 
 // The conninfo `conninfo` (keyword/value or URL) with its database replaced by `dbname`.

@@ -237,8 +237,7 @@ TEST_F(schema, a_race_for_one_slot_has_exactly_one_winner) {
     first.exec("BEGIN");
     add_booking(first, tenant_, artist_, "2031-04-01T10:00Z", "2031-04-01T12:00Z", "confirmed");
     second.send(
-        insert_booking_sql,
-        {tenant_, artist_, "2031-04-01T11:00Z", "2031-04-01T13:00Z", "pencil"}
+        insert_booking_sql, {tenant_, artist_, "2031-04-01T11:00Z", "2031-04-01T13:00Z", "pencil"}
     );
     // The second insert must wait for the first transaction rather than pass or fail early.
     const auto deadline = std::chrono::steady_clock::now() + 5s;
@@ -254,8 +253,7 @@ TEST_F(schema, a_race_for_one_slot_has_exactly_one_winner) {
     first.exec("BEGIN");
     add_booking(first, tenant_, artist_, "2031-04-02T10:00Z", "2031-04-02T12:00Z", "confirmed");
     second.send(
-        insert_booking_sql,
-        {tenant_, artist_, "2031-04-02T11:00Z", "2031-04-02T13:00Z", "pencil"}
+        insert_booking_sql, {tenant_, artist_, "2031-04-02T11:00Z", "2031-04-02T13:00Z", "pencil"}
     );
     first.exec("ROLLBACK");
     EXPECT_EQ(second.finish_sent(), "");
@@ -427,12 +425,15 @@ TEST_F(schema, availability_and_idempotency_rows_are_checked) {
         "INSERT INTO idempotency_keys (tenant_id, method, path, key, request_hash, state, "
         "response_status, expires_at) VALUES ($1, 'POST', '/api/v1/bookings', $2, 'h', $3, $4, "
         "now() + interval '24 hours')";
-    EXPECT_EQ(app_.error_of(key_sql, {tenant_, std::string(256, 'k'), "in_progress", std::nullopt}),
-              "23514");
+    EXPECT_EQ(
+        app_.error_of(key_sql, {tenant_, std::string(256, 'k'), "in_progress", std::nullopt}),
+        "23514"
+    );
     EXPECT_EQ(app_.error_of(key_sql, {tenant_, "k1", "done", std::nullopt}), "23514")
         << "done needs a response";
-    EXPECT_EQ(app_.error_of(key_sql, {tenant_, std::string(255, 'k'), "in_progress", std::nullopt}),
-              "");
+    EXPECT_EQ(
+        app_.error_of(key_sql, {tenant_, std::string(255, 'k'), "in_progress", std::nullopt}), ""
+    );
     EXPECT_EQ(app_.error_of(key_sql, {tenant_, "k2", "done", "201"}), "");
     EXPECT_EQ(app_.error_of(key_sql, {tenant_, "k2", "done", "201"}), "23505") << "one per key";
 }
@@ -464,8 +465,9 @@ protected:
 
     // Each write to tenant A's rows changes nothing in the current context.
     void expect_updates_touch_nothing() {
-        EXPECT_EQ(app_.exec("UPDATE tenants SET name = 'x' WHERE id = $1", {tenant_a_}).affected(),
-                  0);
+        EXPECT_EQ(
+            app_.exec("UPDATE tenants SET name = 'x' WHERE id = $1", {tenant_a_}).affected(), 0
+        );
         EXPECT_EQ(
             app_.exec("UPDATE artists SET name = 'x' WHERE tenant_id = $1", {tenant_a_}).affected(),
             0
@@ -487,7 +489,9 @@ protected:
             "42501"
         );
         EXPECT_EQ(
-            booking_error(app_, tenant_a_, artist_, "2031-07-02T10:00Z", "2031-07-02T12:00Z", "hold"),
+            booking_error(
+                app_, tenant_a_, artist_, "2031-07-02T10:00Z", "2031-07-02T12:00Z", "hold"
+            ),
             "42501"
         );
         EXPECT_EQ(add_event_error(), "42501");
@@ -544,9 +548,7 @@ TEST_F(isolation, a_row_cannot_be_moved_into_another_tenant) {
         app_.error_of("UPDATE tenants SET id = $2 WHERE id = $1", {tenant_a_, tenant_b_}), "42501"
     );
     EXPECT_EQ(
-        app_.error_of(
-            "UPDATE bookings SET tenant_id = $2 WHERE id = $1", {booking_a_, tenant_b_}
-        ),
+        app_.error_of("UPDATE bookings SET tenant_id = $2 WHERE id = $1", {booking_a_, tenant_b_}),
         "42501"
     );
 }
@@ -624,9 +626,7 @@ TEST_F(schema, the_app_role_cannot_escape_row_level_security) {
         EXPECT_EQ(app_.error_of("ALTER TABLE " + t + " NO FORCE ROW LEVEL SECURITY"), "42501") << t;
     }
     EXPECT_EQ(app_.error_of("DROP POLICY bookings_isolation ON bookings"), "42501");
-    EXPECT_EQ(
-        app_.error_of("CREATE POLICY sneaky ON bookings FOR SELECT USING (true)"), "42501"
-    );
+    EXPECT_EQ(app_.error_of("CREATE POLICY sneaky ON bookings FOR SELECT USING (true)"), "42501");
     EXPECT_EQ(app_.error_of("SET ROLE ptool_owner"), "42501");
     EXPECT_EQ(app_.error_of("SET SESSION AUTHORIZATION ptool_owner"), "42501");
     EXPECT_EQ(app_.error_of("SELECT rolpassword FROM pg_authid"), "42501");
@@ -646,12 +646,10 @@ TEST_F(schema, the_app_role_is_unprivileged_and_owns_nothing) {
     );
     EXPECT_EQ(app_.value("SELECT current_user"), "ptool_app");
     EXPECT_EQ(
-        app_.value(
-            "SELECT (SELECT count(*) FROM pg_class WHERE relowner = r.oid) + "
-            "(SELECT count(*) FROM pg_proc WHERE proowner = r.oid) + "
-            "(SELECT count(*) FROM pg_namespace WHERE nspowner = r.oid) "
-            "FROM pg_roles AS r WHERE r.rolname = current_user"
-        ),
+        app_.value("SELECT (SELECT count(*) FROM pg_class WHERE relowner = r.oid) + "
+                   "(SELECT count(*) FROM pg_proc WHERE proowner = r.oid) + "
+                   "(SELECT count(*) FROM pg_namespace WHERE nspowner = r.oid) "
+                   "FROM pg_roles AS r WHERE r.rolname = current_user"),
         "0"
     );
     EXPECT_EQ(
@@ -660,8 +658,9 @@ TEST_F(schema, the_app_role_is_unprivileged_and_owns_nothing) {
         "0"
     ) << "member of no role";
     EXPECT_EQ(app_.error_of("CREATE TABLE sneaky (id int)"), "42501");
-    EXPECT_EQ(app_.error_of("CREATE FUNCTION sneaky() RETURNS int LANGUAGE sql AS 'SELECT 1'"),
-              "42501");
+    EXPECT_EQ(
+        app_.error_of("CREATE FUNCTION sneaky() RETURNS int LANGUAGE sql AS 'SELECT 1'"), "42501"
+    );
 }
 
 TEST_F(schema, the_app_role_cannot_rewrite_identity_columns) {
@@ -673,7 +672,8 @@ TEST_F(schema, the_app_role_cannot_rewrite_identity_columns) {
         const std::vector<pg_param> params{booking, other};
         EXPECT_EQ(
             app_.error_of(
-                std::string{"UPDATE bookings SET "} + assignment + " WHERE id = $1 AND $2::text <> ''",
+                std::string{"UPDATE bookings SET "} + assignment +
+                    " WHERE id = $1 AND $2::text <> ''",
                 params
             ),
             "42501"
@@ -698,7 +698,9 @@ TEST_F(schema, booking_events_are_append_only_for_the_app_role) {
     const std::string booking =
         add_booking(app_, tenant_, artist_, "2031-09-01T10:00Z", "2031-09-01T12:00Z", "hold");
     const std::string seq = add_event(app_, tenant_, booking, artist_);
-    EXPECT_EQ(app_.error_of("UPDATE booking_events SET actor = 'x' WHERE seq = $1", {seq}), "42501");
+    EXPECT_EQ(
+        app_.error_of("UPDATE booking_events SET actor = 'x' WHERE seq = $1", {seq}), "42501"
+    );
     EXPECT_EQ(app_.error_of("DELETE FROM booking_events WHERE seq = $1", {seq}), "42501");
     EXPECT_EQ(app_.error_of("TRUNCATE booking_events"), "42501");
     // seq and xid come from their defaults only.
@@ -831,19 +833,23 @@ TEST_F(maintenance, due_bookings_lists_lapsed_holds_pencils_and_challenges_of_ev
             {tenant, artist, start, status, expires}
         );
     };
-    const std::string a_hold = add(tenant_, artist_, "1981-01-01T10:00Z", "hold", "1981-01-01T09:00Z");
+    const std::string a_hold =
+        add(tenant_, artist_, "1981-01-01T10:00Z", "hold", "1981-01-01T09:00Z");
     const std::string a_pencil =
         add(tenant_, artist_, "1981-01-02T10:00Z", "pencil", "1981-01-01T09:30Z");
-    const std::string a_later = add(tenant_, artist_, "1981-01-03T10:00Z", "hold", "1991-01-01T00:00Z");
+    const std::string a_later =
+        add(tenant_, artist_, "1981-01-03T10:00Z", "hold", "1991-01-01T00:00Z");
     const std::string a_released =
         add(tenant_, artist_, "1981-01-04T10:00Z", "released", "1981-01-01T08:00Z");
     const std::string tenant_b = pgtest::create_tenant(app_, "tenant b");
     const std::string artist_b = pgtest::create_artist(app_, tenant_b);
-    const std::string b_hold = add(tenant_b, artist_b, "1981-01-01T10:00Z", "hold", "1981-01-01T08:30Z");
+    const std::string b_hold =
+        add(tenant_b, artist_b, "1981-01-01T10:00Z", "hold", "1981-01-01T08:30Z");
     const std::string b_pencil =
         add(tenant_b, artist_b, "1981-01-01T11:00Z", "pencil", "1981-01-01T10:00Z");
     app_.exec(
-        "UPDATE bookings SET challenge_by_booking_id = $2, challenge_deadline = '1981-01-01T08:30Z' "
+        "UPDATE bookings SET challenge_by_booking_id = $2, challenge_deadline = "
+        "'1981-01-01T08:30Z' "
         "WHERE id = $1",
         {b_pencil, b_hold}
     );
@@ -899,12 +905,16 @@ TEST_F(maintenance, purge_deletes_only_expired_idempotency_keys) {
     app_.exec(sql, {tenant_, "old", "1981-01-01T00:00Z"});
     app_.exec(sql, {tenant_, "fresh", "1991-01-01T00:00Z"});
     app_.set_tenant("");
-    EXPECT_GE(std::stoi(app_.value("SELECT ptool_purge_idempotency_keys('1990-01-01', 100000)")), 1);
+    EXPECT_GE(
+        std::stoi(app_.value("SELECT ptool_purge_idempotency_keys('1990-01-01', 100000)")), 1
+    );
     app_.set_tenant(tenant_);
     EXPECT_EQ(
-        app_.value("SELECT string_agg(key, ',' ORDER BY key) FROM idempotency_keys "
-                   "WHERE tenant_id = $1",
-                   {tenant_}),
+        app_.value(
+            "SELECT string_agg(key, ',' ORDER BY key) FROM idempotency_keys "
+            "WHERE tenant_id = $1",
+            {tenant_}
+        ),
         "fresh"
     );
 }
@@ -941,7 +951,7 @@ TEST_F(schema, the_watermark_waits_for_writers_in_progress) {
     pg_connection slow = pgtest::connect_app();
     slow.set_tenant(tenant_);
     slow.exec("BEGIN");
-    const std::string late = add_event(slow, tenant_, booking, artist_);  // drawn first
+    const std::string late = add_event(slow, tenant_, booking, artist_);   // drawn first
     const std::string early = add_event(app_, tenant_, booking, artist_);  // committed first
     ASSERT_LT(std::stoll(late), std::stoll(early));
 
