@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <libpq-fe.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
@@ -28,7 +29,6 @@
 #include <boost/system/system_error.hpp>
 #include <cerrno>
 #include <cstring>
-#include <netinet/in.h>
 #include <stdexcept>
 #include <utility>
 
@@ -428,9 +428,9 @@ asio::awaitable<void> pg_connection::wait_for_operation(io_want want) {
     }
     if (outcome == io_outcome::timed_out) {
         broken_ = true;
-        throw db_unavailable(fmt::format(
-            "no answer from {} within {} ms", description_, operation_timeout_.count()
-        ));
+        throw db_unavailable(
+            fmt::format("no answer from {} within {} ms", description_, operation_timeout_.count())
+        );
     }
 }
 
@@ -528,7 +528,9 @@ asio::awaitable<pg_result> pg_connection::query(std::string_view sql, pg_params 
     if (error) {
         if (is_connection_failure(conn_, *error)) {
             broken_ = true;
-            throw db_unavailable(fmt::format("connection to {} lost: {}", description_, error->message));
+            throw db_unavailable(
+                fmt::format("connection to {} lost: {}", description_, error->message)
+            );
         }
         throw *error;
     }
@@ -600,7 +602,8 @@ asio::awaitable<std::vector<pg_result>> pg_connection::pipeline(std::vector<pg_s
     }
     if (error && is_connection_failure(conn_, *error)) {
         broken_ = true;
-        throw db_unavailable(fmt::format("connection to {} lost: {}", description_, error->message));
+        throw db_unavailable(fmt::format("connection to {} lost: {}", description_, error->message)
+        );
     }
     if (PQexitPipelineMode(conn_) == 0) {
         fail("leaving pipeline mode failed");

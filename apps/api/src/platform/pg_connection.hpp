@@ -22,6 +22,8 @@
 // Errors: db_error for errors the server reported (the connection stays usable);
 // db_unavailable when the connection cannot be made or broke (broken() is then true).
 
+#include <sys/types.h>
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
@@ -31,7 +33,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 #include <vector>
 
 #include "platform/pg_error.hpp"
@@ -68,9 +69,7 @@ public:
     // Throws db_unavailable on failure or timeout (message names host/port/db, never the
     // password).
     static boost::asio::awaitable<std::unique_ptr<pg_connection>> connect(
-        boost::asio::any_io_executor ex,
-        std::string conninfo,
-        std::chrono::milliseconds timeout
+        boost::asio::any_io_executor ex, std::string conninfo, std::chrono::milliseconds timeout
     );
 
     pg_connection(const pg_connection&) = delete;
@@ -130,7 +129,7 @@ private:
     ::PGconn* conn_ = nullptr;
     // A dup() of libpq's socket, used only to wait for readiness; libpq does all reads/writes.
     boost::asio::generic::stream_protocol::socket socket_;
-    int libpq_fd_ = -1;   // the descriptor libpq reported when socket_ was adopted
+    int libpq_fd_ = -1;     // the descriptor libpq reported when socket_ was adopted
     ino_t socket_ino_ = 0;  // its inode, to notice libpq replacing a socket during connect
     boost::asio::steady_timer timer_;
     char peek_byte_ = 0;

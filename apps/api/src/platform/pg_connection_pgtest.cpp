@@ -100,9 +100,8 @@ TEST(PgConnectionTest, ResultAccessors) {
 asio::awaitable<void> large_values(asio::any_io_executor ex) {
     auto conn = co_await open(ex);
     // ~6 MB of results: many reads, libpq's buffer grows while the socket still holds data.
-    const pg_result big = co_await conn->query(
-        "SELECT i, repeat('x', 1200) FROM generate_series(1, 5000) AS i"
-    );
+    const pg_result big =
+        co_await conn->query("SELECT i, repeat('x', 1200) FROM generate_series(1, 5000) AS i");
     EXPECT_EQ(big.rows(), 5000);
     EXPECT_EQ(big.get(4999, 0), "5000");
     EXPECT_EQ(big.get(4999, 1).size(), 1200u);
@@ -438,7 +437,8 @@ TEST(PgConnectionTest, ConnectIsBoundedByItsTimeout) {
 asio::awaitable<void> resolves_names(asio::any_io_executor ex) {
     // "localhost" may resolve to ::1 first while the server listens on 127.0.0.1 only:
     // libpq then tries the next address.
-    auto conn = co_await pg_connection::connect(ex, conninfo_with("host", "localhost"), connect_timeout);
+    auto conn =
+        co_await pg_connection::connect(ex, conninfo_with("host", "localhost"), connect_timeout);
     const pg_result res = co_await conn->query("SELECT 1");
     EXPECT_EQ(res.get(0, 0), "1");
     EXPECT_NE(conn->description().find("host=localhost"), std::string::npos);

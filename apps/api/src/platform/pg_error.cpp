@@ -91,7 +91,8 @@ std::chrono::milliseconds backoff_delay(
         full = std::min(full * 2, cap);
     }
     const auto half = full.count() / 2;
-    const auto spread = static_cast<milliseconds::rep>(static_cast<double>(full.count() - half) * jitter);
+    const auto spread =
+        static_cast<milliseconds::rep>(static_cast<double>(full.count() - half) * jitter);
     return milliseconds{half + std::min(spread, full.count() - half)};
 }
 

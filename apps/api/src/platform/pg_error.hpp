@@ -54,7 +54,9 @@ struct db_unavailable : std::runtime_error {
 // Thrown for an error the server reported. what() is "<message> (SQLSTATE <code>)"; `detail` may
 // contain row values and must not be shown to clients.
 struct db_error : std::runtime_error {
-    db_error(std::string code, std::string primary, std::string detail_text, std::string constraint_name);
+    db_error(
+        std::string code, std::string primary, std::string detail_text, std::string constraint_name
+    );
 
     std::string sqlstate;    // PG_DIAG_SQLSTATE, e.g. "23P01"
     std::string constraint;  // PG_DIAG_CONSTRAINT_NAME, "" when none
@@ -70,17 +72,12 @@ struct db_error : std::runtime_error {
 // (attempt >= 1) is d/2 + jitter * d/2 where d = min(cap, base * 2^(attempt-1)), and
 // jitter is in [0, 1). Pure so it can be tested; attempt < 1 is treated as 1.
 std::chrono::milliseconds backoff_delay(
-    int attempt,
-    std::chrono::milliseconds base,
-    std::chrono::milliseconds cap,
-    double jitter
+    int attempt, std::chrono::milliseconds base, std::chrono::milliseconds cap, double jitter
 );
 
 // backoff_delay() with jitter drawn from a thread-local PRNG. Thread-safe.
 std::chrono::milliseconds jittered_backoff(
-    int attempt,
-    std::chrono::milliseconds base,
-    std::chrono::milliseconds cap
+    int attempt, std::chrono::milliseconds base, std::chrono::milliseconds cap
 );
 
 }  // namespace ptool::platform

@@ -239,7 +239,8 @@ asio::awaitable<void> pg_pool::wait_for_grant(std::shared_ptr<waiter> w, clock::
 
 asio::awaitable<pg_pool::connect_outcome> pg_pool::connect_once(clock::time_point deadline) {
     const auto left = std::chrono::duration_cast<milliseconds>(deadline - clock::now());
-    const auto budget = std::clamp(left, milliseconds{1}, std::max(opts_.connect_timeout, milliseconds{1}));
+    const auto budget =
+        std::clamp(left, milliseconds{1}, std::max(opts_.connect_timeout, milliseconds{1}));
     connect_outcome out;
     try {
         out.conn = co_await pg_connection::connect(ex_, opts_.conninfo, budget);

@@ -35,10 +35,10 @@ namespace ptool::platform {
 
 struct pool_stats {
     std::size_t max_size = 0;
-    std::size_t size = 0;     // open + being opened
-    std::size_t idle = 0;     // open, not handed out
-    std::size_t in_use = 0;   // handed out + being opened (size == idle + in_use)
-    std::size_t waiting = 0;  // acquire() calls queued for a connection
+    std::size_t size = 0;                // open + being opened
+    std::size_t idle = 0;                // open, not handed out
+    std::size_t in_use = 0;              // handed out + being opened (size == idle + in_use)
+    std::size_t waiting = 0;             // acquire() calls queued for a connection
     std::uint64_t connect_failures = 0;  // since construction
 };
 

@@ -371,15 +371,15 @@ asio::awaitable<void> closed_while_waiting(pg_pool& pool, std::atomic<bool>& thr
     }
 }
 
-asio::awaitable<void> close_wakes_waiters(asio::any_io_executor ex, pg_pool& pool, test_loop& loop,
-                                          std::atomic<bool>& thrown) {
+asio::awaitable<void> close_wakes_waiters(
+    pg_pool& pool, test_loop& loop, std::atomic<bool>& thrown
+) {
     pooled_connection held = co_await pool.acquire();
     loop.spawn(closed_while_waiting(pool, thrown));
     while (pool.stats().waiting == 0) {
         co_await yield_once();
     }
     pool.close();
-    (void)ex;
 }
 
 TEST(PgPoolTest, CloseWakesQueuedAcquirers) {
@@ -389,7 +389,7 @@ TEST(PgPoolTest, CloseWakesQueuedAcquirers) {
     pg_pool pool(loop.executor(), opts);
     std::atomic<bool> thrown{false};
     const auto start = clock_type::now();
-    loop.spawn(close_wakes_waiters(loop.executor(), pool, loop, thrown));
+    loop.spawn(close_wakes_waiters(pool, loop, thrown));
     loop.run(2);
     EXPECT_TRUE(thrown.load());
     EXPECT_LT(clock_type::now() - start, 5s);

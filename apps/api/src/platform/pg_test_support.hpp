@@ -43,8 +43,9 @@ inline std::string app_url() { return require_env("TEST_DATABASE_URL"); }
 inline std::string owner_url() { return require_env("TEST_DATABASE_OWNER_URL"); }
 
 // Appends a libpq option to a key=value string or a postgresql:// URI.
-inline std::string with_option(const std::string& conninfo, const std::string& key,
-                               const std::string& value) {
+inline std::string with_option(
+    const std::string& conninfo, const std::string& key, const std::string& value
+) {
     if (conninfo.starts_with("postgres://") || conninfo.starts_with("postgresql://")) {
         std::string encoded;
         for (const char c : value) {
@@ -74,7 +75,9 @@ public:
             ++pending_;
         }
         boost::asio::co_spawn(
-            boost::asio::make_strand(ctx_), std::move(work), [this](std::exception_ptr e) {
+            boost::asio::make_strand(ctx_),
+            std::move(work),
+            [this](std::exception_ptr e) {
                 std::lock_guard lock(mu_);
                 if (e && !first_error_) {
                     first_error_ = e;
@@ -136,7 +139,9 @@ inline void run_test(
 
 // Lets other handlers run; used to wait for a state change without sleeping for time.
 inline boost::asio::awaitable<void> yield_once() {
-    co_await boost::asio::post(co_await boost::asio::this_coro::executor, boost::asio::use_awaitable);
+    co_await boost::asio::post(
+        co_await boost::asio::this_coro::executor, boost::asio::use_awaitable
+    );
 }
 
 }  // namespace ptool::platform::testing

@@ -3,13 +3,18 @@
 // Transactions over a pg_pool connection, with the tenant set for row-level security (SPEC §8)
 // and the whole transaction retried on serialization failures and deadlocks (SPEC §3.1).
 //
-//   auto booking = co_await with_tenant_transaction(pool, tenant_id, [&](pg_connection& c) {
-//       return insert_booking(c, draft);  // a named coroutine returning awaitable<booking>
-//   });
+//   auto fn = [&draft](pg_connection& c) { return insert_booking(c, draft); };  // named coroutine
+//   booking b = co_await with_tenant_transaction(pool, tenant_id, fn);
 //
 // `fn(pg_connection&)` must return boost::asio::awaitable<T> (T may be void) and may be called
 // several times (once per attempt), so it must not consume its captures. Per STYLE.md it must
 // not itself be a capturing lambda coroutine: have it call a named coroutine.
+//
+// GCC 12 bug: a closure (or any aggregate) temporary whose captures have destructors, created
+// inside a co_await expression, is destroyed twice (ASan: double-free). Name the lambda first:
+//   auto fn = [id](pg_connection& c) { return read_in(c, id); };
+//   co_return co_await with_tenant_transaction(pool, id, fn);
+// Lambdas capturing only references or scalars are unaffected.
 //
 // Behaviour: acquire a connection; first round trip BEGIN + set_config('app.tenant_id', tenant,
 // true) (pipelined); co_await fn(conn); COMMIT. On any exception: ROLLBACK (best effort; a

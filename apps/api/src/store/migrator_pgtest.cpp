@@ -53,7 +53,7 @@ public:
         return *this;
     }
 
-    const std::vector<embedded_migration>& get() const { return list_; }
+    [[nodiscard]] const std::vector<embedded_migration>& get() const { return list_; }
 
 private:
     std::deque<std::string> texts_;  // stable addresses
@@ -84,8 +84,50 @@ bool table_exists(pg_connection& conn, const std::string& name) {
     return conn.scalar("SELECT to_regclass($1)", {"public." + name}).has_value();
 }
 
-class migrator : public ::testing::Test {
-protected:
+using strings = std::vector<std::string>;
+
+// The tables of `names` that do not exist.
+strings missing_tables(pg_connection& conn, const strings& names) {
+    strings missing;
+    std::copy_if(names.begin(), names.end(), std::back_inserter(missing), [&](const auto& n) {
+        return !table_exists(conn, n);
+    });
+    return missing;
+}
+
+// The parts of `parts` that `text` does not contain.
+strings missing_from(const std::string& text, const strings& parts) {
+    strings missing;
+    std::copy_if(parts.begin(), parts.end(), std::back_inserter(missing), [&](const auto& p) {
+        return text.find(p) == std::string::npos;
+    });
+    return missing;
+}
+
+using history = std::vector<std::pair<std::string, std::string>>;
+
+// schema_migrations as /readyz reads it.
+history read_history(pg_connection& conn) {
+    const auto res = conn.exec(migration_status_sql);
+    history out;
+    out.reserve(static_cast<std::size_t>(res.rows()));
+    for (int row = 0; row < res.rows(); ++row) {
+        out.emplace_back(res.value(row, 0), res.value(row, 1));
+    }
+    return out;
+}
+
+// What schema_migrations holds after applying exactly `migrations`.
+history expected_history(const std::vector<embedded_migration>& migrations) {
+    history out;
+    out.reserve(migrations.size());
+    for (const auto& m : migrations) {
+        out.emplace_back(std::string{m.name}, migration_checksum(m.sql));
+    }
+    return out;
+}
+
+struct migrator : ::testing::Test {
     scratch_database db_{pgtest::owner_url()};
     std::ostringstream log_;
 
@@ -100,38 +142,29 @@ TEST_F(migrator, fresh_apply_creates_every_table_and_records_every_file) {
     EXPECT_TRUE(result.skipped.empty());
 
     pg_connection conn{db_.conninfo()};
-    for (const char* table :
-         {"tenants",
-          "artists",
-          "projects",
-          "bookings",
-          "booking_events",
-          "artist_availability",
-          "idempotency_keys",
-          "schema_migrations"}) {
-        EXPECT_TRUE(table_exists(conn, table)) << table;
-    }
-    const auto history = conn.exec(std::string{migration_status_sql});
-    ASSERT_EQ(history.rows(), static_cast<int>(embedded_migrations().size()));
-    std::vector<std::pair<std::string, std::string>> applied;
-    for (int row = 0; row < history.rows(); ++row) {
-        EXPECT_EQ(history.value(row, 0), std::string{embedded_migrations()[row].name});
-        EXPECT_EQ(history.value(row, 1), migration_checksum(embedded_migrations()[row].sql));
-        applied.emplace_back(history.value(row, 0), history.value(row, 1));
-    }
-    EXPECT_TRUE(migrations_current(applied, embedded_migrations()));
+    EXPECT_EQ(
+        missing_tables(
+            conn,
+            {"tenants",
+             "artists",
+             "projects",
+             "bookings",
+             "booking_events",
+             "artist_availability",
+             "idempotency_keys",
+             "schema_migrations"}
+        ),
+        strings{}
+    );
+    EXPECT_EQ(read_history(conn), expected_history(embedded_migrations()));
+    EXPECT_TRUE(migrations_current(read_history(conn), embedded_migrations()));
     EXPECT_NE(log_.str().find("applied " + embedded_names().front()), std::string::npos);
 }
 
 TEST_F(migrator, the_app_role_can_read_the_history_for_readyz) {
     run(embedded_migrations());
     pg_connection app{pgtest::with_dbname(pgtest::app_url(), db_.name())};
-    const auto history = app.exec(std::string{migration_status_sql});
-    std::vector<std::pair<std::string, std::string>> applied;
-    for (int row = 0; row < history.rows(); ++row) {
-        applied.emplace_back(history.value(row, 0), history.value(row, 1));
-    }
-    EXPECT_TRUE(migrations_current(applied, embedded_migrations()));
+    EXPECT_TRUE(migrations_current(read_history(app), embedded_migrations()));
     EXPECT_EQ(app.error_of("DELETE FROM schema_migrations"), "42501");
 }
 
@@ -168,13 +201,15 @@ TEST_F(migrator, an_edited_migration_is_refused_naming_the_file) {
         .add("9000_after_edit.sql", "CREATE TABLE after_edit_marker (id integer);\n");
 
     const std::string message = refusal_of([&] { run(list.get()); });
-    EXPECT_NE(
-        message.find("migration " + first + " was edited after it was applied"), std::string::npos
+    EXPECT_EQ(
+        missing_from(
+            message,
+            {"migration " + first + " was edited after it was applied",
+             migration_checksum(embedded_migrations().front().sql),
+             "add a new migration instead"}
+        ),
+        strings{}
     ) << message;
-    EXPECT_NE(
-        message.find(migration_checksum(embedded_migrations().front().sql)), std::string::npos
-    ) << message;
-    EXPECT_NE(message.find("add a new migration instead"), std::string::npos) << message;
 
     pg_connection conn{db_.conninfo()};
     EXPECT_FALSE(table_exists(conn, "after_edit_marker")) << "nothing further may be applied";
@@ -220,19 +255,18 @@ TEST_F(migrator, a_failing_migration_is_rolled_back_and_stops_the_run) {
     )
         .add("9001_after_bad.sql", "CREATE TABLE after_bad_marker (id integer);\n");
     const std::string message = refusal_of([&] { run(list.get()); });
-    EXPECT_NE(message.find("migration 9000_bad.sql failed"), std::string::npos) << message;
-    EXPECT_NE(message.find("SQLSTATE 42703"), std::string::npos) << message;
-    EXPECT_NE(message.find("at line 2"), std::string::npos) << message;
+    EXPECT_EQ(
+        missing_from(message, {"migration 9000_bad.sql failed", "SQLSTATE 42703", "at line 2"}),
+        strings{}
+    ) << message;
 
     pg_connection conn{db_.conninfo()};
-    EXPECT_FALSE(table_exists(conn, "bad_marker")) << "the failed file must leave no trace";
-    EXPECT_FALSE(table_exists(conn, "after_bad_marker"));
-    // The migrations before the failing one stay applied.
+    // The failed file leaves no trace, nothing after it runs, the ones before it stay applied.
     EXPECT_EQ(
-        conn.value("SELECT count(*) FROM schema_migrations"),
-        std::to_string(embedded_migrations().size())
+        missing_tables(conn, {"bad_marker", "after_bad_marker"}),
+        (strings{"bad_marker", "after_bad_marker"})
     );
-    EXPECT_EQ(conn.value("SELECT count(*) FROM schema_migrations WHERE version LIKE '9%'"), "0");
+    EXPECT_EQ(read_history(conn), expected_history(embedded_migrations()));
 }
 
 TEST_F(migrator, a_migration_ending_its_own_transaction_is_refused) {
@@ -268,12 +302,13 @@ TEST_F(migrator, concurrent_runs_both_succeed_and_apply_each_file_once) {
     std::array<std::string, 2> errors;
     std::array<std::ostringstream, 2> logs;
     std::vector<std::thread> threads;
-    for (std::size_t i = 0; i < 2; ++i) {
+    threads.reserve(results.size());
+    for (std::size_t i = 0; i < results.size(); ++i) {
         threads.emplace_back([&, i] {
             try {
-                results[i] = migrate(db_.conninfo(), embedded_migrations(), logs[i]);
+                results.at(i) = migrate(db_.conninfo(), embedded_migrations(), logs.at(i));
             } catch (const std::exception& e) {
-                errors[i] = e.what();
+                errors.at(i) = e.what();
             }
         });
     }
@@ -298,25 +333,19 @@ TEST_F(migrator, concurrent_runs_both_succeed_and_apply_each_file_once) {
 // The binary embeds the files as they are in the tree (a stale build would migrate old text).
 TEST(embedded_migrations_pg, match_the_files_in_the_migrations_directory) {
     namespace fs = std::filesystem;
-    std::vector<std::pair<std::string, std::string>> files;
+    history files;  // (name, checksum) of each file on disk
     for (const auto& entry : fs::directory_iterator(PTOOL_MIGRATIONS_DIR)) {
-        if (entry.path().extension() != ".sql") {
-            continue;
+        if (entry.path().extension() == ".sql") {
+            std::ifstream in(entry.path(), std::ios::binary);
+            const std::string text(
+                std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>{}
+            );
+            files.emplace_back(entry.path().filename().string(), migration_checksum(text));
         }
-        std::ifstream in(entry.path(), std::ios::binary);
-        files.emplace_back(
-            entry.path().filename().string(),
-            std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>())
-        );
     }
     std::sort(files.begin(), files.end());
-    const auto& embedded = embedded_migrations();
-    ASSERT_EQ(files.size(), embedded.size()) << "rebuild: the migrations directory changed";
-    for (std::size_t i = 0; i < files.size(); ++i) {
-        EXPECT_EQ(files[i].first, embedded[i].name);
-        EXPECT_EQ(migration_checksum(files[i].second), migration_checksum(embedded[i].sql))
-            << files[i].first << " differs from the embedded copy; rebuild";
-    }
+    EXPECT_EQ(files, expected_history(embedded_migrations()))
+        << "the migrations directory differs from the embedded copies; rebuild";
 }
 
 }  // namespace
