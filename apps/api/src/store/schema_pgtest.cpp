@@ -825,6 +825,15 @@ TEST_F(schema, an_event_records_its_writers_transaction_and_increasing_seq) {
     EXPECT_LT(std::stoll(first), std::stoll(second));
 }
 
+TEST_F(schema, drawing_a_seq_assigns_the_transaction_id_first) {
+    // A writer must own an xid before it holds a seq, or a reader's snapshot could miss it.
+    app_.exec("BEGIN");
+    EXPECT_EQ(app_.scalar("SELECT pg_current_xact_id_if_assigned()::text"), std::nullopt);
+    app_.exec("SELECT booking_events_next_seq()");
+    EXPECT_NE(app_.scalar("SELECT pg_current_xact_id_if_assigned()::text"), std::nullopt);
+    app_.exec("ROLLBACK");
+}
+
 TEST_F(schema, an_event_insert_notifies_at_commit_only) {
     const std::string booking =
         add_booking(app_, tenant_, artist_, "2031-09-01T10:00Z", "2031-09-01T12:00Z", "hold");
