@@ -21,14 +21,14 @@ PTOOL_STARTED_PG=0
 PTOOL_STARTED_REDIS=0
 
 # Sets CALLER_<VAR> to each of PTOOL_ENV_VARS the caller set, then unsets the variable.
-# A value equal to the one in .data/env (a shell that ran `. .data/env`) counts as not set,
-# so the private servers stay in use and scripts/test never mistakes the demo database for
-# a caller's test database.
+# A server URL equal to the one in .data/env (a shell that ran `. .data/env`) counts as not
+# set, so the private servers stay managed and scripts/test never mistakes the demo database
+# for a caller's test database.
 capture_caller_env() {
   local var saved
   for var in "${PTOOL_ENV_VARS[@]}"; do
     saved=""
-    if [[ -f $PTOOL_DATA/env ]]; then
+    if [[ -f $PTOOL_DATA/env && $var == *_URL ]]; then
       # shellcheck disable=SC1091
       saved=$(
         unset "$var"

@@ -4,6 +4,8 @@
 // that tokens from lib/tenant.ts are accepted.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 /** One random secret per test process, shared by the servers and `ptool token`. */
 export const TEST_JWT_SECRET = randomBytes(32).toString("hex");
@@ -51,9 +53,10 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   });
 }
 
+/** $PTOOL_BIN, else the repo's build/release/ptool. */
 export function ptoolBin(): string {
-  const bin = process.env.PTOOL_BIN;
-  if (!bin) throw new Error("PTOOL_BIN is not set (run the suites through scripts/test)");
+  const bin = process.env.PTOOL_BIN || fileURLToPath(new URL("../../../../../build/release/ptool", import.meta.url));
+  if (!existsSync(bin)) throw new Error(`no ptool binary at ${bin} (set PTOOL_BIN, or run scripts/test)`);
   return bin;
 }
 
