@@ -24,8 +24,6 @@ constexpr std::size_t max_body_bytes = 64 * 1024;
 using request_handler =
     std::function<boost::asio::awaitable<response>(const request&, std::string request_id)>;
 
-// A connection handed over for another protocol (the Socket.IO WebSocket upgrade); returns
-// true if it took the request. Optional.
 class server {
 public:
     server(boost::asio::io_context& ioc, request_handler on_request);

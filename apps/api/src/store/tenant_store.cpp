@@ -13,6 +13,9 @@ namespace {
 constexpr std::string_view select_tenant_sql =
     "SELECT id, name, hold_ttl_minutes, hold_max_minutes, pencil_ttl_hours, "
     "challenge_window_hours FROM tenants WHERE id = $1::uuid";
+constexpr std::string_view select_tenant_for_update_sql =
+    "SELECT id, name, hold_ttl_minutes, hold_max_minutes, pencil_ttl_hours, "
+    "challenge_window_hours FROM tenants WHERE id = $1::uuid FOR UPDATE";
 constexpr std::string_view update_tenant_sql =
     "UPDATE tenants SET name = $2, hold_ttl_minutes = $3, hold_max_minutes = $4, "
     "pencil_ttl_hours = $5, challenge_window_hours = $6, updated_at = $7::timestamptz "
@@ -30,10 +33,12 @@ int to_int(std::string_view s) {
 }  // namespace
 
 boost::asio::awaitable<std::optional<domain::tenant_settings>> find_tenant(
-    platform::pg_connection& c, const std::string& tenant_id
+    platform::pg_connection& c, const std::string& tenant_id, bool for_update
 ) {
     platform::pg_params params{tenant_id};
-    auto r = co_await c.query(select_tenant_sql, std::move(params));
+    auto r = co_await c.query(
+        for_update ? select_tenant_for_update_sql : select_tenant_sql, std::move(params)
+    );
     if (r.rows() == 0) co_return std::nullopt;
     domain::tenant_settings t;
     t.id = std::string(r.get(0, 0));

@@ -12,8 +12,9 @@
 
 namespace ptool::store {
 
+// `for_update` takes the row lock (FOR UPDATE) in the same statement.
 boost::asio::awaitable<std::optional<domain::tenant_settings>> find_tenant(
-    platform::pg_connection& c, const std::string& tenant_id
+    platform::pg_connection& c, const std::string& tenant_id, bool for_update = false
 );
 
 // Writes all settings of `t` (which must exist); returns false when no row was visible.

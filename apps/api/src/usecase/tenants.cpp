@@ -14,7 +14,6 @@ namespace {
 
 // See store/tenant_store.cpp on GCC 12 and braced lists inside co_await.
 constexpr std::string_view tenant_exists_sql = "SELECT 1 FROM tenants WHERE id = $1::uuid";
-constexpr std::string_view lock_tenant_sql = "SELECT 1 FROM tenants WHERE id = $1::uuid FOR UPDATE";
 
 boost::asio::awaitable<bool> exists_in(platform::pg_connection& c, std::string id) {
     platform::pg_params params{id};
@@ -35,9 +34,7 @@ boost::asio::awaitable<update_tenant_result> update_in(
     domain::field_errors errs,
     domain::instant now
 ) {
-    platform::pg_params params{id};
-    co_await c.query(lock_tenant_sql, std::move(params));
-    auto current = co_await store::find_tenant(c, id);
+    auto current = co_await store::find_tenant(c, id, /*for_update=*/true);
     if (!current) co_return tenant_not_found{};
     auto next = domain::apply_patch(*current, patch);
     if (!next.ok()) errs.insert(errs.end(), next.errors().begin(), next.errors().end());
