@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -28,8 +29,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 #include <cerrno>
-#include <cstring>
 #include <stdexcept>
+#include <system_error>
 #include <utility>
 
 namespace ptool::platform {
@@ -73,6 +74,7 @@ std::optional<conninfo_pairs> parse_conninfo(std::string_view conninfo) {
         return std::nullopt;
     }
     conninfo_pairs pairs;
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-bounds-pointer-arithmetic): libpq's C array
     for (PQconninfoOption* opt = options; opt->keyword != nullptr; ++opt) {
         if (opt->val != nullptr) {
             pairs.emplace_back(opt->keyword, opt->val);
@@ -141,12 +143,11 @@ db_error error_from(const ::PGresult* res) {
     if (message.empty()) {
         message = trim(PQresultErrorMessage(res));
     }
-    return db_error(
+    return {
         field(PG_DIAG_SQLSTATE),
         std::move(message),
         field(PG_DIAG_MESSAGE_DETAIL),
-        field(PG_DIAG_CONSTRAINT_NAME)
-    );
+        field(PG_DIAG_CONSTRAINT_NAME)};
 }
 
 void validate_params(const pg_params& params) {
@@ -163,6 +164,54 @@ void validate_params(const pg_params& params) {
 
 [[noreturn]] void throw_cancelled(boost::system::error_code ec) {
     throw boost::system::system_error(ec ? ec : asio::error::operation_aborted);
+}
+
+// Resolves the single host name of `pairs` with Asio (getaddrinfo on Asio's resolver thread) and
+// rewrites it as host=name,name… hostaddr=a1,a2…: libpq then tries each address in order, as it
+// would have after its own, blocking, lookup.
+asio::awaitable<void> resolve_host(
+    asio::any_io_executor ex,
+    conninfo_pairs& pairs,
+    std::chrono::steady_clock::time_point deadline,
+    std::string description
+) {
+    const std::string host = *find_option(pairs, "host");
+    asio::ip::tcp::resolver resolver(ex);
+    asio::steady_timer timer(ex, deadline);
+    auto [order, resolve_ec, endpoints, timer_ec] =
+        co_await asio::experimental::make_parallel_group(
+            resolver.async_resolve(host, "", asio::deferred), timer.async_wait(asio::deferred)
+        )
+            .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+    if (order[0] == 1) {
+        if (timer_ec) {
+            throw_cancelled(timer_ec);
+        }
+        throw db_unavailable(fmt::format("timed out resolving {} ({})", host, description));
+    }
+    if (resolve_ec == asio::error::operation_aborted) {
+        throw_cancelled(resolve_ec);
+    }
+    if (resolve_ec) {
+        throw db_unavailable(
+            fmt::format("cannot resolve {} ({}): {}", host, description, resolve_ec.message())
+        );
+    }
+    std::vector<std::string> addresses;
+    for (const auto& entry : endpoints) {
+        std::string address = entry.endpoint().address().to_string();
+        if (std::find(addresses.begin(), addresses.end(), address) == addresses.end()) {
+            addresses.push_back(std::move(address));
+        }
+    }
+    std::string hosts;
+    std::string hostaddrs;
+    for (const auto& address : addresses) {
+        hosts += (hosts.empty() ? "" : ",") + host;
+        hostaddrs += (hostaddrs.empty() ? "" : ",") + address;
+    }
+    set_option(pairs, "host", hosts);
+    set_option(pairs, "hostaddr", hostaddrs);
 }
 
 }  // namespace
@@ -216,44 +265,7 @@ asio::awaitable<void> pg_connection::start(std::string conninfo, clock::time_poi
     }
 
     if (needs_resolution(*pairs)) {
-        const std::string host = *find_option(*pairs, "host");
-        asio::ip::tcp::resolver resolver(ex_);
-        timer_.expires_at(deadline);
-        auto [order, resolve_ec, endpoints, timer_ec] =
-            co_await asio::experimental::make_parallel_group(
-                resolver.async_resolve(host, "", asio::deferred), timer_.async_wait(asio::deferred)
-            )
-                .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
-        if (order[0] == 1) {
-            if (timer_ec) {
-                throw_cancelled(timer_ec);
-            }
-            throw db_unavailable(fmt::format("timed out resolving {} ({})", host, description_));
-        }
-        if (resolve_ec == asio::error::operation_aborted) {
-            throw_cancelled(resolve_ec);
-        }
-        if (resolve_ec) {
-            throw db_unavailable(
-                fmt::format("cannot resolve {} ({}): {}", host, description_, resolve_ec.message())
-            );
-        }
-        // libpq tries host[i]/hostaddr[i] in order, as it would have after its own lookup.
-        std::vector<std::string> addresses;
-        for (const auto& entry : endpoints) {
-            std::string address = entry.endpoint().address().to_string();
-            if (std::find(addresses.begin(), addresses.end(), address) == addresses.end()) {
-                addresses.push_back(std::move(address));
-            }
-        }
-        std::string hosts;
-        std::string hostaddrs;
-        for (const auto& address : addresses) {
-            hosts += (hosts.empty() ? "" : ",") + host;
-            hostaddrs += (hostaddrs.empty() ? "" : ",") + address;
-        }
-        set_option(*pairs, "host", hosts);
-        set_option(*pairs, "hostaddr", hostaddrs);
+        co_await resolve_host(ex_, *pairs, deadline, description_);
     }
 
     std::vector<const char*> keys;
@@ -312,6 +324,7 @@ void pg_connection::adopt_socket() {
 
     sockaddr_storage local{};
     socklen_t length = sizeof(local);
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the sockets API takes sockaddr*
     if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0) {
         fail("getsockname on libpq's socket failed");
     }
@@ -322,7 +335,10 @@ void pg_connection::adopt_socket() {
     const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (copy < 0) {
         broken_ = true;
-        throw db_unavailable(fmt::format("dup of libpq's socket failed: {}", std::strerror(errno)));
+        throw db_unavailable(fmt::format(
+            "dup of libpq's socket failed: {}",
+            std::error_code(errno, std::generic_category()).message()
+        ));
     }
     socket_.assign(asio::generic::stream_protocol(family, protocol), copy, ec);
     if (ec) {
@@ -337,32 +353,41 @@ void pg_connection::adopt_socket() {
 asio::awaitable<pg_connection::io_outcome> pg_connection::wait_io(
     io_want want, clock::time_point until
 ) {
-    namespace ex = asio::experimental;
     if (want == io_want::read) {
-        timer_.expires_at(until);
-        auto [order, peek_ec, peeked, timer_ec] =
-            co_await ex::make_parallel_group(
-                socket_.async_receive(
-                    asio::buffer(&peek_byte_, 1), asio::socket_base::message_peek, asio::deferred
-                ),
-                timer_.async_wait(asio::deferred)
-            )
-                .async_wait(ex::wait_for_one(), asio::use_awaitable);
-        (void)peeked;
-        if (order[0] == 1) {
-            if (timer_ec) {
-                throw_cancelled(timer_ec);
-            }
-            co_return io_outcome::timed_out;
-        }
-        if (peek_ec == asio::error::operation_aborted) {
-            throw_cancelled(peek_ec);
-        }
-        // Data, end of stream or a socket error: PQconsumeInput / PQconnectPoll tells which.
-        co_return io_outcome::ready;
+        return wait_readable(until);
     }
+    return wait_writable(want == io_want::read_write, until);
+}
 
-    const short events = want == io_want::write ? POLLOUT : (POLLOUT | POLLIN);
+asio::awaitable<pg_connection::io_outcome> pg_connection::wait_readable(clock::time_point until) {
+    timer_.expires_at(until);
+    auto [order, peek_ec, peeked, timer_ec] =
+        co_await asio::experimental::make_parallel_group(
+            socket_.async_receive(
+                asio::buffer(&peek_byte_, 1), asio::socket_base::message_peek, asio::deferred
+            ),
+            timer_.async_wait(asio::deferred)
+        )
+            .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+    (void)peeked;
+    if (order[0] == 1) {
+        if (timer_ec) {
+            throw_cancelled(timer_ec);
+        }
+        co_return io_outcome::timed_out;
+    }
+    if (peek_ec == asio::error::operation_aborted) {
+        throw_cancelled(peek_ec);
+    }
+    // Data, end of stream or a socket error: PQconsumeInput / PQconnectPoll tells which.
+    co_return io_outcome::ready;
+}
+
+asio::awaitable<pg_connection::io_outcome> pg_connection::wait_writable(
+    bool or_readable, clock::time_point until
+) {
+    namespace ex = asio::experimental;
+    const short events = or_readable ? (POLLOUT | POLLIN) : POLLOUT;
     for (;;) {
         pollfd probe{socket_.native_handle(), events, 0};
         if (::poll(&probe, 1, 0) > 0) {
@@ -374,18 +399,16 @@ asio::awaitable<pg_connection::io_outcome> pg_connection::wait_io(
         }
         timer_.expires_at(std::min(until, now + write_recheck));
         boost::system::error_code first_ec;
-        std::size_t first = 0;
-        if (want == io_want::write) {
+        if (!or_readable) {
             auto [order, wait_ec, timer_ec] =
                 co_await ex::make_parallel_group(
                     socket_.async_wait(asio::socket_base::wait_write, asio::deferred),
                     timer_.async_wait(asio::deferred)
                 )
                     .async_wait(ex::wait_for_one(), asio::use_awaitable);
-            first = order[0];
-            first_ec = first == 0 ? wait_ec : timer_ec;
+            first_ec = order[0] == 0 ? wait_ec : timer_ec;
         } else {
-            // Waiting to send while the server may be waiting for us to read (large pipelines).
+            // Sending while the server may be waiting for us to read (large pipelines).
             auto [order, wait_ec, peek_ec, peeked, timer_ec] =
                 co_await ex::make_parallel_group(
                     socket_.async_wait(asio::socket_base::wait_write, asio::deferred),
@@ -398,8 +421,8 @@ asio::awaitable<pg_connection::io_outcome> pg_connection::wait_io(
                 )
                     .async_wait(ex::wait_for_one(), asio::use_awaitable);
             (void)peeked;
-            first = order[0];
-            first_ec = first == 0 ? wait_ec : (first == 1 ? peek_ec : timer_ec);
+            const std::array<boost::system::error_code, 3> codes{wait_ec, peek_ec, timer_ec};
+            first_ec = codes.at(order[0]);
         }
         if (first_ec == asio::error::operation_aborted) {
             throw_cancelled(first_ec);
@@ -532,7 +555,8 @@ asio::awaitable<pg_result> pg_connection::query(std::string_view sql, pg_params 
                 fmt::format("connection to {} lost: {}", description_, error->message)
             );
         }
-        throw *error;
+        // NOLINTNEXTLINE(cert-err60-cpp): db_error's string fields are part of its interface
+        throw db_error(std::move(*error));
     }
     co_return outcome;
 }
@@ -609,7 +633,8 @@ asio::awaitable<std::vector<pg_result>> pg_connection::pipeline(std::vector<pg_s
         fail("leaving pipeline mode failed");
     }
     if (error) {
-        throw *error;
+        // NOLINTNEXTLINE(cert-err60-cpp): db_error's string fields are part of its interface
+        throw db_error(std::move(*error));
     }
     if (results.size() != stmts.size()) {
         broken_ = true;

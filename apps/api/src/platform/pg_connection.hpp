@@ -82,12 +82,13 @@ public:
     // build the pg_params in a variable first, then co_await query(sql, std::move(params)).
     boost::asio::awaitable<pg_result> query(std::string_view sql, pg_params params = {});
 
-    // Several statements in ONE round trip using pipeline mode. Returns one result per statement.
-    // If statement k fails, throws db_error for k (statement_index = k; the server skips the
-    // later ones) after draining the pipeline and leaving pipeline mode, so the connection stays
-    // usable. Statements outside an explicit transaction each commit on their own (implicit
-    // transaction per statement up to the sync point); put BEGIN first to make them atomic.
-    // An empty vector returns an empty vector without I/O.
+    // Several statements in ONE round trip using pipeline mode (one Sync at the end). Returns one
+    // result per statement. If statement k fails, throws db_error for k (statement_index = k; the
+    // server skips the later ones) after draining the pipeline and leaving pipeline mode, so the
+    // connection stays usable. Without an explicit BEGIN the statements form one implicit
+    // transaction up to the Sync: if one fails, none of them takes effect. After an explicit
+    // BEGIN a failure leaves the transaction aborted (in_transaction(), ROLLBACK needed).
+    // An empty vector returns an empty vector without I/O. Throws db_unavailable as query().
     boost::asio::awaitable<std::vector<pg_result>> pipeline(std::vector<pg_statement> stmts);
 
     // Waits up to `timeout` for a NOTIFY on a channel this connection LISTENs to (run
@@ -118,6 +119,8 @@ private:
     boost::asio::awaitable<void> start(std::string conninfo, clock::time_point deadline);
     void adopt_socket();
     boost::asio::awaitable<io_outcome> wait_io(io_want want, clock::time_point until);
+    boost::asio::awaitable<io_outcome> wait_readable(clock::time_point until);
+    boost::asio::awaitable<io_outcome> wait_writable(bool or_readable, clock::time_point until);
     boost::asio::awaitable<void> wait_for_operation(io_want want);
     boost::asio::awaitable<void> flush_output();
     boost::asio::awaitable<::PGresult*> next_result();

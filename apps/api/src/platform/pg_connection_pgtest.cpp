@@ -57,7 +57,7 @@ asio::awaitable<void> params_null_and_unicode(asio::any_io_executor ex) {
 }
 
 TEST(PgConnectionTest, QueryWithNullAndUnicodeParams) {
-    run_test(2, [](asio::any_io_executor ex) { return params_null_and_unicode(ex); });
+    run_test(2, [](asio::any_io_executor ex) { return params_null_and_unicode(std::move(ex)); });
 }
 
 asio::awaitable<void> result_accessors(asio::any_io_executor ex) {
@@ -94,7 +94,7 @@ asio::awaitable<void> result_accessors(asio::any_io_executor ex) {
 }
 
 TEST(PgConnectionTest, ResultAccessors) {
-    run_test(2, [](asio::any_io_executor ex) { return result_accessors(ex); });
+    run_test(2, [](asio::any_io_executor ex) { return result_accessors(std::move(ex)); });
 }
 
 asio::awaitable<void> large_values(asio::any_io_executor ex) {
@@ -104,9 +104,9 @@ asio::awaitable<void> large_values(asio::any_io_executor ex) {
         co_await conn->query("SELECT i, repeat('x', 1200) FROM generate_series(1, 5000) AS i");
     EXPECT_EQ(big.rows(), 5000);
     EXPECT_EQ(big.get(4999, 0), "5000");
-    EXPECT_EQ(big.get(4999, 1).size(), 1200u);
+    EXPECT_EQ(big.get(4999, 1).size(), 1200U);
     // A 4 MB parameter: more than a socket buffer, so sending waits for writability.
-    const std::string blob(4 * 1024 * 1024, 'y');
+    const std::string blob(std::size_t{4} * 1024 * 1024, 'y');
     pg_params blob_param{blob};
     const pg_result echo =
         co_await conn->query("SELECT length($1::text), md5($1::text)", std::move(blob_param));
@@ -118,7 +118,7 @@ asio::awaitable<void> large_values(asio::any_io_executor ex) {
 }
 
 TEST(PgConnectionTest, LargeResultsAndParameters) {
-    run_test(2, [](asio::any_io_executor ex) { return large_values(ex); });
+    run_test(2, [](asio::any_io_executor ex) { return large_values(std::move(ex)); });
 }
 
 // --- server errors ----------------------------------------------------------------------
@@ -158,7 +158,9 @@ asio::awaitable<void> server_error_keeps_connection(asio::any_io_executor ex) {
 }
 
 TEST(PgConnectionTest, ServerErrorGivesDbErrorAndConnectionStaysUsable) {
-    run_test(2, [](asio::any_io_executor ex) { return server_error_keeps_connection(ex); });
+    run_test(2, [](asio::any_io_executor ex) {
+        return server_error_keeps_connection(std::move(ex));
+    });
 }
 
 asio::awaitable<void> constraint_violations(asio::any_io_executor ex) {
@@ -209,7 +211,7 @@ asio::awaitable<void> constraint_violations(asio::any_io_executor ex) {
 }
 
 TEST(PgConnectionTest, ConstraintViolationsAreClassified) {
-    run_test(2, [](asio::any_io_executor ex) { return constraint_violations(ex); });
+    run_test(2, [](asio::any_io_executor ex) { return constraint_violations(std::move(ex)); });
 }
 
 // --- pipelines --------------------------------------------------------------------------
@@ -221,7 +223,7 @@ asio::awaitable<void> pipeline_three(asio::any_io_executor ex) {
     stmts.push_back({"SELECT $1::text, $2::text IS NULL", {"ü", std::nullopt}});
     stmts.push_back({"SELECT pg_backend_pid()", {}});
     const std::vector<pg_result> results = co_await conn->pipeline(std::move(stmts));
-    EXPECT_EQ(results.size(), 3u);
+    EXPECT_EQ(results.size(), 3U);
     if (results.size() == 3) {
         EXPECT_EQ(results[0].get(0, 0), "2");
         EXPECT_EQ(results[1].get(0, 0), "ü");
@@ -239,7 +241,7 @@ asio::awaitable<void> pipeline_three(asio::any_io_executor ex) {
     begin.push_back({"BEGIN", {}});
     begin.push_back({"SELECT set_config('app.tenant_id', $1, true)", {"t-1"}});
     const auto begun = co_await conn->pipeline(std::move(begin));
-    EXPECT_EQ(begun.size(), 2u);
+    EXPECT_EQ(begun.size(), 2U);
     EXPECT_TRUE(conn->in_transaction());
     const pg_result setting = co_await conn->query("SELECT current_setting('app.tenant_id')");
     EXPECT_EQ(setting.get(0, 0), "t-1");
@@ -248,7 +250,7 @@ asio::awaitable<void> pipeline_three(asio::any_io_executor ex) {
 }
 
 TEST(PgConnectionTest, PipelineReturnsOneResultPerStatement) {
-    run_test(2, [](asio::any_io_executor ex) { return pipeline_three(ex); });
+    run_test(2, [](asio::any_io_executor ex) { return pipeline_three(std::move(ex)); });
 }
 
 asio::awaitable<void> pipeline_failure(asio::any_io_executor ex) {
@@ -295,7 +297,7 @@ asio::awaitable<void> pipeline_failure(asio::any_io_executor ex) {
 }
 
 TEST(PgConnectionTest, PipelineFailureThrowsForThatStatementAndConnectionStaysUsable) {
-    run_test(2, [](asio::any_io_executor ex) { return pipeline_failure(ex); });
+    run_test(2, [](asio::any_io_executor ex) { return pipeline_failure(std::move(ex)); });
 }
 
 // --- deadlines and cancellation ---------------------------------------------------------
@@ -318,7 +320,7 @@ asio::awaitable<void> statement_timeout(asio::any_io_executor ex) {
 }
 
 TEST(PgConnectionTest, StatementTimeoutFromConninfoIsQueryCanceled) {
-    run_test(2, [](asio::any_io_executor ex) { return statement_timeout(ex); });
+    run_test(2, [](asio::any_io_executor ex) { return statement_timeout(std::move(ex)); });
 }
 
 asio::awaitable<void> client_deadline(asio::any_io_executor ex) {
@@ -341,7 +343,7 @@ asio::awaitable<void> client_deadline(asio::any_io_executor ex) {
 }
 
 TEST(PgConnectionTest, ClientDeadlineThrowsDbUnavailableAndMarksBroken) {
-    run_test(2, [](asio::any_io_executor ex) { return client_deadline(ex); });
+    run_test(2, [](asio::any_io_executor ex) { return client_deadline(std::move(ex)); });
 }
 
 asio::awaitable<void> sleep_query(pg_connection& conn) {
@@ -358,13 +360,13 @@ asio::awaitable<void> cancelled_query(asio::any_io_executor ex) {
     auto conn = co_await open(ex);
     const auto start = clock_type::now();
     const auto winner = co_await (sleep_query(*conn) || sleep_for(100ms));
-    EXPECT_EQ(winner.index(), 1u);
+    EXPECT_EQ(winner.index(), 1U);
     EXPECT_LT(clock_type::now() - start, 3s);
     EXPECT_TRUE(conn->broken());  // the statement was in flight
 }
 
 TEST(PgConnectionTest, CancellationAbortsTheAwaitAndMarksBroken) {
-    run_test(2, [](asio::any_io_executor ex) { return cancelled_query(ex); });
+    run_test(2, [](asio::any_io_executor ex) { return cancelled_query(std::move(ex)); });
 }
 
 // --- connecting -------------------------------------------------------------------------
@@ -379,6 +381,7 @@ std::string conninfo_with(const std::string& key, const std::string& value) {
     }
     std::string out;
     bool replaced = false;
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-bounds-pointer-arithmetic): libpq's C array
     for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
         std::string v = o->val == nullptr ? std::string() : std::string(o->val);
         if (key == o->keyword) {
@@ -414,7 +417,7 @@ asio::awaitable<void> refused(asio::any_io_executor ex) {
 }
 
 TEST(PgConnectionTest, RefusedConnectionThrowsDbUnavailableWithoutPassword) {
-    run_test(2, [](asio::any_io_executor ex) { return refused(ex); });
+    run_test(2, [](asio::any_io_executor ex) { return refused(std::move(ex)); });
 }
 
 asio::awaitable<void> connect_timeout_elapses(asio::any_io_executor ex) {
@@ -431,7 +434,7 @@ asio::awaitable<void> connect_timeout_elapses(asio::any_io_executor ex) {
 }
 
 TEST(PgConnectionTest, ConnectIsBoundedByItsTimeout) {
-    run_test(2, [](asio::any_io_executor ex) { return connect_timeout_elapses(ex); });
+    run_test(2, [](asio::any_io_executor ex) { return connect_timeout_elapses(std::move(ex)); });
 }
 
 asio::awaitable<void> resolves_names(asio::any_io_executor ex) {
@@ -445,7 +448,7 @@ asio::awaitable<void> resolves_names(asio::any_io_executor ex) {
 }
 
 TEST(PgConnectionTest, ResolvesHostNamesWithoutBlocking) {
-    run_test(2, [](asio::any_io_executor ex) { return resolves_names(ex); });
+    run_test(2, [](asio::any_io_executor ex) { return resolves_names(std::move(ex)); });
 }
 
 // --- lost connections and notifications -------------------------------------------------
@@ -470,7 +473,7 @@ asio::awaitable<void> terminated_backend(asio::any_io_executor ex) {
 }
 
 TEST(PgConnectionTest, TerminatedBackendGivesDbUnavailableAndBroken) {
-    run_test(2, [](asio::any_io_executor ex) { return terminated_backend(ex); });
+    run_test(2, [](asio::any_io_executor ex) { return terminated_backend(std::move(ex)); });
 }
 
 asio::awaitable<void> notifications(asio::any_io_executor ex) {
@@ -501,7 +504,7 @@ asio::awaitable<void> notifications(asio::any_io_executor ex) {
 }
 
 TEST(PgConnectionTest, WaitsForNotifications) {
-    run_test(2, [](asio::any_io_executor ex) { return notifications(ex); });
+    run_test(2, [](asio::any_io_executor ex) { return notifications(std::move(ex)); });
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace ptool::platform {
 namespace {
@@ -10,10 +11,11 @@ namespace {
 using std::chrono::milliseconds;
 
 TEST(PgErrorTest, ClassifiesEveryKnownSqlstate) {
-    const struct {
+    struct sqlstate_case {
         const char* code;
         sql_class kind;
-    } cases[] = {
+    };
+    const std::vector<sqlstate_case> cases{
         {"23P01", sql_class::exclusion_violation},
         {"23505", sql_class::unique_violation},
         {"23503", sql_class::foreign_key_violation},

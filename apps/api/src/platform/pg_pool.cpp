@@ -44,6 +44,8 @@ struct pg_pool::effects {
     effects() = default;
     effects(const effects&) = delete;
     effects& operator=(const effects&) = delete;
+    effects(effects&&) = delete;
+    effects& operator=(effects&&) = delete;
     ~effects() {
         for (const auto& w : wake) {
             w->wakeup.try_send(boost::system::error_code{});  // full channel: already poked
@@ -276,8 +278,10 @@ struct pg_pool::acquire_guard {
     explicit acquire_guard(pg_pool& owner) : pool(owner) {}
     acquire_guard(const acquire_guard&) = delete;
     acquire_guard& operator=(const acquire_guard&) = delete;
+    acquire_guard(acquire_guard&&) = delete;
+    acquire_guard& operator=(acquire_guard&&) = delete;
     ~acquire_guard() {
-        if ((self && (self->queued || self->granted)) || got) {
+        if (self || got) {  // self's fields are guarded by the mutex: look only under it
             effects fx;
             std::lock_guard lock(pool.mu_);
             if (self) {
@@ -294,107 +298,120 @@ struct pg_pool::acquire_guard {
     grant got;
 };
 
-asio::awaitable<pooled_connection> pg_pool::acquire() {
-    const auto deadline = clock::now() + opts_.acquire_timeout;
-    acquire_guard state(*this);
-    for (;;) {
-        clock::time_point wake_at = deadline;
-        {
-            effects fx;
-            std::lock_guard lock(mu_);
-            const auto now = clock::now();
+pg_pool::clock::time_point pg_pool::take_or_queue(
+    acquire_guard& state, clock::time_point deadline
+) {
+    effects fx;
+    std::lock_guard lock(mu_);
+    const auto now = clock::now();
+    if (closed_) {
+        throw db_unavailable("PostgreSQL pool is closed");
+    }
+    if (state.self && state.self->granted) {
+        state.got = std::exchange(state.self->granted, grant{});
+        return now;
+    }
+    if ((!state.self || !state.self->queued) && waiters_.empty()) {
+        state.got = take_locked(now);  // nobody is ahead of us
+        if (state.got) {
+            return now;
+        }
+    }
+    if (now >= deadline) {
+        throw db_unavailable(timeout_message_locked());
+    }
+    if (!state.self) {
+        state.self = std::make_shared<waiter>(ex_);
+    }
+    if (!state.self->queued) {
+        waiters_.push_back(state.self);
+        state.self->queued = true;
+    }
+    dispatch_locked(now, fx);  // serve the queue in order; we may be its head
+    if (state.self->granted) {
+        // fx still pokes our channel; a later wait just wakes early once.
+        state.got = std::exchange(state.self->granted, grant{});
+        return now;
+    }
+    if (failures_ > 0 && !probing_ && size_ < opts_.max_size) {
+        return std::min(deadline, retry_at_);  // then a probe may start
+    }
+    return deadline;  // a release, a drop or a finished connect wakes us earlier
+}
+
+bool pg_pool::settle_connect(acquire_guard& state, connect_outcome& outcome) {
+    milliseconds retry_in{0};
+    int failures = 0;
+    {
+        effects fx;
+        std::lock_guard lock(mu_);
+        if (state.got.probe) {
+            probing_ = false;
+            state.got.probe = false;
+        }
+        if (outcome.conn != nullptr) {
+            failures_ = 0;
+            last_error_.clear();
+            state.got = grant{};  // the slot is now this connection
             if (closed_) {
+                drop_locked(std::move(outcome.conn), fx);
                 throw db_unavailable("PostgreSQL pool is closed");
             }
-            if (state.self && state.self->granted) {
-                state.got = std::exchange(state.self->granted, grant{});
-            } else if ((!state.self || !state.self->queued) && waiters_.empty()) {
-                state.got = take_locked(now);  // nobody is ahead of us
-            }
-            if (!state.got) {
-                if (now >= deadline) {
-                    throw db_unavailable(timeout_message_locked());
-                }
-                if (!state.self) {
-                    state.self = std::make_shared<waiter>(ex_);
-                }
-                if (!state.self->queued) {
-                    waiters_.push_back(state.self);
-                    state.self->queued = true;
-                }
-                // Serve the queue in order; we may be its head.
-                dispatch_locked(now, fx);
-                if (state.self->granted) {
-                    continue;  // fx pokes our channel; a later wait drains that token
-                }
-                if (failures_ > 0 && !probing_) {
-                    wake_at = std::min(deadline, retry_at_);  // then a probe may start
-                }
-            }
+            dispatch_locked(clock::now(), fx);  // after a successful probe others may connect
+            return true;
         }
+        ++connect_failures_;
+        failures = ++failures_;
+        retry_in =
+            jittered_backoff(failures_, opts_.reconnect_backoff_base, opts_.reconnect_backoff_cap);
+        retry_at_ = clock::now() + retry_in;
+        last_error_ = outcome.error;
+        return_grant_locked(std::exchange(state.got, grant{}), fx);
+        // Every waiter re-reads the state: its timer must now also cover retry_at_.
+        for (const auto& w : waiters_) {
+            fx.wake.push_back(w);
+        }
+    }
+    spdlog::warn(
+        "PostgreSQL connect failed ({} in a row), next attempt in {} ms: {}",
+        failures,
+        retry_in.count(),
+        outcome.error
+    );
+    return false;
+}
 
+void pg_pool::discard(std::unique_ptr<pg_connection> conn) {
+    effects fx;
+    std::lock_guard lock(mu_);
+    drop_locked(std::move(conn), fx);
+}
+
+asio::awaitable<pooled_connection> pg_pool::acquire() {
+    const auto deadline = clock::now() + opts_.acquire_timeout;
+    acquire_guard state(*this);  // undoes queueing and grants if we leave by an exception
+    for (;;) {
+        const clock::time_point wake_at = take_or_queue(state, deadline);
         if (!state.got) {
             co_await wait_for_grant(state.self, wake_at);
             continue;
         }
-
         if (state.got.conn != nullptr) {
             bool alive = true;
             if (clock::now() - state.got.idle_since >= opts_.idle_check_after) {
                 alive = co_await is_alive(*state.got.conn, deadline);
             }
-            if (!alive) {
-                effects fx;
-                std::lock_guard lock(mu_);
-                drop_locked(std::exchange(state.got, grant{}).conn, fx);
-                continue;
+            if (alive) {
+                co_return pooled_connection(*this, std::exchange(state.got, grant{}).conn);
             }
-            co_return pooled_connection(*this, std::exchange(state.got, grant{}).conn);
+            discard(std::exchange(state.got, grant{}).conn);
+            continue;
         }
-
         connect_outcome outcome = co_await connect_once(deadline);
-        milliseconds retry_in{0};
-        int failures = 0;
-        {
-            effects fx;
-            std::lock_guard lock(mu_);
-            if (state.got.probe) {
-                probing_ = false;
-                state.got.probe = false;
-            }
-            if (outcome.conn != nullptr) {
-                failures_ = 0;
-                last_error_.clear();
-                state.got = grant{};  // the slot is now this connection
-                if (closed_) {
-                    drop_locked(std::move(outcome.conn), fx);
-                    throw db_unavailable("PostgreSQL pool is closed");
-                }
-                dispatch_locked(clock::now(), fx);  // after a successful probe others may connect
-            } else {
-                ++connect_failures_;
-                failures = ++failures_;
-                retry_in = jittered_backoff(
-                    failures_, opts_.reconnect_backoff_base, opts_.reconnect_backoff_cap
-                );
-                retry_at_ = clock::now() + retry_in;
-                last_error_ = outcome.error;
-                return_grant_locked(std::exchange(state.got, grant{}), fx);
-                // Every waiter re-reads the state: its timer must now also cover retry_at_.
-                for (const auto& w : waiters_) {
-                    fx.wake.push_back(w);
-                }
-            }
-        }
-        if (outcome.conn != nullptr) {
+        if (settle_connect(state, outcome)) {
             co_return pooled_connection(*this, std::move(outcome.conn));
         }
-        spdlog::warn(
-            "PostgreSQL connect failed ({} in a row), next attempt in {} ms: {}",
-            failures,
-            retry_in.count(),
-            outcome.error
-        );
+        // The failure is recorded; loop to wait out the backoff or the deadline.
     }
 }
 

@@ -143,7 +143,12 @@ private:
     };
 
     void drop_locked(std::unique_ptr<pg_connection> conn, effects& fx);
-    boost::asio::awaitable<void> wait_for_grant(std::shared_ptr<waiter> w, clock::time_point until);
+    void discard(std::unique_ptr<pg_connection> conn);
+    clock::time_point take_or_queue(acquire_guard& state, clock::time_point deadline);
+    bool settle_connect(acquire_guard& state, connect_outcome& outcome);
+    static boost::asio::awaitable<void> wait_for_grant(
+        std::shared_ptr<waiter> w, clock::time_point until
+    );
     boost::asio::awaitable<connect_outcome> connect_once(clock::time_point deadline);
     boost::asio::awaitable<bool> is_alive(pg_connection& conn, clock::time_point deadline);
 

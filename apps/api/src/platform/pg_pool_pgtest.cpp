@@ -69,16 +69,16 @@ TEST(PgPoolTest, TwoHundredCoroutinesShareFourConnections) {
     }
     loop.run(4);
     EXPECT_EQ(seen.completed.load(), 200);
-    EXPECT_LE(seen.max_size.load(), 4u);
-    EXPECT_LE(seen.max_in_use.load(), 4u);
+    EXPECT_LE(seen.max_size.load(), 4U);
+    EXPECT_LE(seen.max_in_use.load(), 4U);
     const pool_stats after = pool.stats();
-    EXPECT_EQ(after.max_size, 4u);
-    EXPECT_EQ(after.waiting, 0u);
-    EXPECT_EQ(after.in_use, 0u);
-    EXPECT_LE(after.size, 4u);
-    EXPECT_GE(after.size, 1u);
+    EXPECT_EQ(after.max_size, 4U);
+    EXPECT_EQ(after.waiting, 0U);
+    EXPECT_EQ(after.in_use, 0U);
+    EXPECT_LE(after.size, 4U);
+    EXPECT_GE(after.size, 1U);
     EXPECT_EQ(after.idle, after.size);
-    EXPECT_EQ(after.connect_failures, 0u);
+    EXPECT_EQ(after.connect_failures, 0U);
 }
 
 // --- waiting and timeouts ---------------------------------------------------------------
@@ -103,19 +103,19 @@ asio::awaitable<void> acquire_times_out(asio::any_io_executor ex) {
         EXPECT_GE(elapsed, 290ms);
         EXPECT_LT(elapsed, 3s);
         const pool_stats s = pool.stats();
-        EXPECT_EQ(s.waiting, 0u);
-        EXPECT_EQ(s.in_use, 2u);
+        EXPECT_EQ(s.waiting, 0U);
+        EXPECT_EQ(s.in_use, 2U);
     }
     pooled_connection again = co_await pool.acquire();
     const pg_result res = co_await again->query("SELECT 1");
     EXPECT_EQ(res.get(0, 0), "1");
     again.reset();
-    EXPECT_EQ(pool.stats().in_use, 0u);
-    EXPECT_EQ(pool.stats().idle, 2u);
+    EXPECT_EQ(pool.stats().in_use, 0U);
+    EXPECT_EQ(pool.stats().idle, 2U);
 }
 
 TEST(PgPoolTest, AcquireThrowsDbUnavailableWhenAllConnectionsAreHeld) {
-    run_test(2, [](asio::any_io_executor ex) { return acquire_times_out(ex); });
+    run_test(2, [](asio::any_io_executor ex) { return acquire_times_out(std::move(ex)); });
 }
 
 asio::awaitable<void> waiter(pg_pool& pool, std::atomic<int>& served) {
@@ -137,8 +137,8 @@ TEST(PgPoolTest, ReleaseHandsTheConnectionToOneWaiterAtATime) {
     loop.run(4);
     EXPECT_EQ(served.load(), 20);
     EXPECT_LT(clock_type::now() - start, 10s);  // no waiter sat out its acquire_timeout
-    EXPECT_EQ(pool.stats().size, 1u);
-    EXPECT_EQ(pool.stats().waiting, 0u);
+    EXPECT_EQ(pool.stats().size, 1U);
+    EXPECT_EQ(pool.stats().waiting, 0U);
 }
 
 asio::awaitable<void> acquire_only(pg_pool& pool) { co_await pool.acquire(); }
@@ -155,18 +155,18 @@ asio::awaitable<void> cancelled_acquire(asio::any_io_executor ex) {
     pg_pool pool(ex, opts);
     pooled_connection held = co_await pool.acquire();
     const auto winner = co_await (acquire_only(pool) || sleep_for(100ms));
-    EXPECT_EQ(winner.index(), 1u);
-    EXPECT_EQ(pool.stats().waiting, 0u);
+    EXPECT_EQ(winner.index(), 1U);
+    EXPECT_EQ(pool.stats().waiting, 0U);
     held.reset();
     const pool_stats s = pool.stats();
-    EXPECT_EQ(s.in_use, 0u);
-    EXPECT_EQ(s.idle, 1u);
+    EXPECT_EQ(s.in_use, 0U);
+    EXPECT_EQ(s.idle, 1U);
     pooled_connection again = co_await pool.acquire();
     EXPECT_TRUE(static_cast<bool>(again));
 }
 
 TEST(PgPoolTest, CancelledAcquireLeavesTheQueue) {
-    run_test(2, [](asio::any_io_executor ex) { return cancelled_acquire(ex); });
+    run_test(2, [](asio::any_io_executor ex) { return cancelled_acquire(std::move(ex)); });
 }
 
 // --- broken connections -----------------------------------------------------------------
@@ -201,12 +201,14 @@ asio::awaitable<void> replaced_after_health_check(asio::any_io_executor ex) {
     EXPECT_NE(conn->backend_pid(), first_pid);
     const pg_result res = co_await conn->query("SELECT 1");
     EXPECT_EQ(res.get(0, 0), "1");
-    EXPECT_EQ(pool.stats().size, 1u);
-    EXPECT_EQ(pool.stats().connect_failures, 0u);
+    EXPECT_EQ(pool.stats().size, 1U);
+    EXPECT_EQ(pool.stats().connect_failures, 0U);
 }
 
 TEST(PgPoolTest, IdleHealthCheckReplacesAKilledConnection) {
-    run_test(2, [](asio::any_io_executor ex) { return replaced_after_health_check(ex); });
+    run_test(2, [](asio::any_io_executor ex) {
+        return replaced_after_health_check(std::move(ex));
+    });
 }
 
 asio::awaitable<void> replaced_after_failure(asio::any_io_executor ex) {
@@ -231,7 +233,7 @@ asio::awaitable<void> replaced_after_failure(asio::any_io_executor ex) {
         EXPECT_TRUE(thrown);
         EXPECT_TRUE(conn->broken());
     }  // discarded here
-    EXPECT_EQ(pool.stats().size, 0u);
+    EXPECT_EQ(pool.stats().size, 0U);
     pooled_connection conn = co_await pool.acquire();
     EXPECT_NE(conn->backend_pid(), first_pid);
     const pg_result res = co_await conn->query("SELECT 2");
@@ -239,7 +241,7 @@ asio::awaitable<void> replaced_after_failure(asio::any_io_executor ex) {
 }
 
 TEST(PgPoolTest, BrokenConnectionIsDiscardedAndNextAcquireReconnects) {
-    run_test(2, [](asio::any_io_executor ex) { return replaced_after_failure(ex); });
+    run_test(2, [](asio::any_io_executor ex) { return replaced_after_failure(std::move(ex)); });
 }
 
 asio::awaitable<void> open_transaction_discarded(asio::any_io_executor ex) {
@@ -250,14 +252,14 @@ asio::awaitable<void> open_transaction_discarded(asio::any_io_executor ex) {
         pid = conn->backend_pid();
         co_await conn->query("BEGIN");
     }  // returned inside a transaction: closed, not reused
-    EXPECT_EQ(pool.stats().size, 0u);
+    EXPECT_EQ(pool.stats().size, 0U);
     pooled_connection conn = co_await pool.acquire();
     EXPECT_NE(conn->backend_pid(), pid);
     EXPECT_FALSE(conn->in_transaction());
 }
 
 TEST(PgPoolTest, ConnectionReturnedInsideATransactionIsDiscarded) {
-    run_test(2, [](asio::any_io_executor ex) { return open_transaction_discarded(ex); });
+    run_test(2, [](asio::any_io_executor ex) { return open_transaction_discarded(std::move(ex)); });
 }
 
 // --- unreachable server -----------------------------------------------------------------
@@ -284,16 +286,16 @@ asio::awaitable<void> unreachable(asio::any_io_executor ex) {
     EXPECT_GE(elapsed, 750ms);
     EXPECT_LT(elapsed, 3s);
     const pool_stats s = pool.stats();
-    EXPECT_GE(s.connect_failures, 2u);  // retried with backoff within the timeout
-    EXPECT_LE(s.connect_failures, 8u);  // ... but not in a tight loop
-    EXPECT_EQ(s.size, 0u);
-    EXPECT_EQ(s.in_use, 0u);
-    EXPECT_EQ(s.waiting, 0u);
+    EXPECT_GE(s.connect_failures, 2U);  // retried with backoff within the timeout
+    EXPECT_LE(s.connect_failures, 8U);  // ... but not in a tight loop
+    EXPECT_EQ(s.size, 0U);
+    EXPECT_EQ(s.in_use, 0U);
+    EXPECT_EQ(s.waiting, 0U);
     EXPECT_FALSE(co_await pool.ping());
 }
 
 TEST(PgPoolTest, UnreachableServerThrowsDbUnavailableWithinTheTimeout) {
-    run_test(2, [](asio::any_io_executor ex) { return unreachable(ex); });
+    run_test(2, [](asio::any_io_executor ex) { return unreachable(std::move(ex)); });
 }
 
 asio::awaitable<void> unreachable_acquirer(pg_pool& pool, std::atomic<int>& failed) {
@@ -320,8 +322,8 @@ TEST(PgPoolTest, ManyWaitersOnAnUnreachableServerAllFailInTime) {
     EXPECT_EQ(failed.load(), 30);
     EXPECT_LT(clock_type::now() - start, 3s);
     // One probe at a time while failing: far fewer attempts than acquirers.
-    EXPECT_LE(pool.stats().connect_failures, 10u);
-    EXPECT_EQ(pool.stats().waiting, 0u);
+    EXPECT_LE(pool.stats().connect_failures, 10U);
+    EXPECT_EQ(pool.stats().waiting, 0U);
 }
 
 // --- ping and close ---------------------------------------------------------------------
@@ -331,17 +333,17 @@ asio::awaitable<void> ping_and_close(asio::any_io_executor ex) {
     opts.acquire_timeout = 10s;
     pg_pool pool(ex, opts);
     EXPECT_TRUE(co_await pool.ping());
-    EXPECT_EQ(pool.stats().idle, 1u);
+    EXPECT_EQ(pool.stats().idle, 1U);
 
     pooled_connection held = co_await pool.acquire();
     pooled_connection second = co_await pool.acquire();
-    EXPECT_EQ(pool.stats().size, 2u);
+    EXPECT_EQ(pool.stats().size, 2U);
     second.reset();
-    EXPECT_EQ(pool.stats().idle, 1u);
+    EXPECT_EQ(pool.stats().idle, 1U);
 
     pool.close();
-    EXPECT_EQ(pool.stats().idle, 0u);
-    EXPECT_EQ(pool.stats().size, 1u);  // the held one
+    EXPECT_EQ(pool.stats().idle, 0U);
+    EXPECT_EQ(pool.stats().size, 1U);  // the held one
     bool thrown = false;
     try {
         co_await pool.acquire();
@@ -355,12 +357,12 @@ asio::awaitable<void> ping_and_close(asio::any_io_executor ex) {
     const pg_result res = co_await held->query("SELECT 1");
     EXPECT_EQ(res.get(0, 0), "1");
     held.reset();
-    EXPECT_EQ(pool.stats().size, 0u);
+    EXPECT_EQ(pool.stats().size, 0U);
     pool.close();  // idempotent
 }
 
 TEST(PgPoolTest, PingAndClose) {
-    run_test(2, [](asio::any_io_executor ex) { return ping_and_close(ex); });
+    run_test(2, [](asio::any_io_executor ex) { return ping_and_close(std::move(ex)); });
 }
 
 asio::awaitable<void> closed_while_waiting(pg_pool& pool, std::atomic<bool>& thrown) {
@@ -393,7 +395,7 @@ TEST(PgPoolTest, CloseWakesQueuedAcquirers) {
     loop.run(2);
     EXPECT_TRUE(thrown.load());
     EXPECT_LT(clock_type::now() - start, 5s);
-    EXPECT_EQ(pool.stats().size, 0u);
+    EXPECT_EQ(pool.stats().size, 0U);
 }
 
 }  // namespace

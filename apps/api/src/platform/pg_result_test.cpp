@@ -26,7 +26,8 @@ TEST(PgResultTest, OwnsAndMovesTheHandle) {
     pg_result a(PQmakeEmptyPGresult(nullptr, PGRES_COMMAND_OK));
     ASSERT_NE(a.native_handle(), nullptr);
     pg_result b(std::move(a));
-    EXPECT_EQ(a.native_handle(), nullptr);  // NOLINT(bugprone-use-after-move): checks the move
+    // NOLINTNEXTLINE(bugprone-use-after-move,clang-analyzer-cplusplus.Move): checks the move
+    EXPECT_EQ(a.native_handle(), nullptr);
     EXPECT_NE(b.native_handle(), nullptr);
     EXPECT_EQ(b.rows(), 0);
     EXPECT_EQ(b.affected(), 0);

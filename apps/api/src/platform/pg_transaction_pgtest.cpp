@@ -64,7 +64,7 @@ asio::awaitable<void> tenant_inside_only(asio::any_io_executor ex) {
 }
 
 TEST(PgTransactionTest, TenantIsSetInsideAndAbsentAfterwards) {
-    run_test(2, [](asio::any_io_executor ex) { return tenant_inside_only(ex); });
+    run_test(2, [](asio::any_io_executor ex) { return tenant_inside_only(std::move(ex)); });
 }
 
 asio::awaitable<long> insert_row(pg_connection& conn, std::string value) {
@@ -126,11 +126,11 @@ asio::awaitable<void> commit_and_rollback(asio::any_io_executor ex) {
     EXPECT_TRUE(thrown);
     EXPECT_EQ(calls.load(), 1);  // not retryable
     EXPECT_EQ(co_await count_rows(pool), 1);
-    EXPECT_EQ(pool.stats().size, 1u);  // the session survived every rollback
+    EXPECT_EQ(pool.stats().size, 1U);  // the session survived every rollback
 }
 
 TEST(PgTransactionTest, CommitsAndRollsBackOnAnyException) {
-    run_test(2, [](asio::any_io_executor ex) { return commit_and_rollback(ex); });
+    run_test(2, [](asio::any_io_executor ex) { return commit_and_rollback(std::move(ex)); });
 }
 
 asio::awaitable<int> flaky(
@@ -164,11 +164,11 @@ asio::awaitable<void> retries(asio::any_io_executor ex) {
     }
     EXPECT_TRUE(thrown);
     EXPECT_EQ(calls.load(), 3);  // max_attempts in total
-    EXPECT_EQ(pool.stats().in_use, 0u);
+    EXPECT_EQ(pool.stats().in_use, 0U);
 }
 
 TEST(PgTransactionTest, RetriesSerializationFailuresUpToMaxAttempts) {
-    run_test(2, [](asio::any_io_executor ex) { return retries(ex); });
+    run_test(2, [](asio::any_io_executor ex) { return retries(std::move(ex)); });
 }
 
 // --- a real deadlock --------------------------------------------------------------------
@@ -250,7 +250,7 @@ TEST(PgTransactionTest, RealDeadlockIsRetriedAndBothTransactionsSucceed) {
         loop.spawn(deadlock_side(pool, table, 1, 2, attempts_a, a_locked, b_locked));
         loop.spawn(deadlock_side(pool, table, 2, 1, attempts_b, b_locked, a_locked));
         loop.run(4);
-        EXPECT_EQ(pool.stats().in_use, 0u);
+        EXPECT_EQ(pool.stats().in_use, 0U);
     }
     // One side was the deadlock victim and ran twice; each committed exactly once.
     EXPECT_EQ(attempts_a.load() + attempts_b.load(), 3);
