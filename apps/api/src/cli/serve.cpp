@@ -3,6 +3,7 @@
 // SIGTERM/SIGINT (stop accepting, drain in-flight requests, close).
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -16,11 +17,14 @@
 #include "http/dispatch.hpp"
 #include "http/routes.hpp"
 #include "http/server.hpp"
+#include "http/dto/booking_dto.hpp"
+#include "http/idempotency.hpp"
 #include "platform/clock.hpp"
 #include "platform/config.hpp"
 #include "platform/log.hpp"
 #include "platform/metrics.hpp"
 #include "platform/pg_pool.hpp"
+#include "usecase/bookings.hpp"
 #include "usecase/tenants.hpp"
 
 namespace ptool::cli {
@@ -53,6 +57,21 @@ asio::awaitable<void> shutdown_on_signal(
     pool.close();
     platform::log_info("stopped");
     ioc.stop();
+}
+
+// Completion handler of a background coroutine: they catch their own failures, so anything
+// arriving here is a bug worth a log line (the request path keeps working).
+auto log_background_failure(const char* what) {
+    return [what](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            platform::log_error("background task ended", {{"task", what}, {"error", ex.what()}});
+        } catch (...) {
+            platform::log_error("background task ended", {{"task", what}});
+        }
+    };
 }
 
 int serve(platform::config cfg) {
@@ -94,7 +113,10 @@ int serve(platform::config cfg) {
         [&pool](std::string tid) { return usecase::tenant_exists(pool, std::move(tid)); },
         [&clk] { return std::chrono::system_clock::time_point(clk.now()); }
     );
-    http::router routes = http::make_router(http::services{pool, clk, metrics, auth});
+    usecase::booking_service bookings(pool, [](const domain::booking_change& ch) {
+        return boost::json::serialize(http::dto::event_payload(ch));
+    });
+    http::router routes = http::make_router(http::services{pool, clk, metrics, auth, bookings});
     http::server srv(ioc, [&routes, &metrics](const http::request& req, std::string rid) {
         return http::dispatch(routes, metrics, req, std::move(rid));
     });
@@ -105,6 +127,14 @@ int serve(platform::config cfg) {
         return 1;
     }
     asio::co_spawn(ioc, shutdown_on_signal(ioc, srv, pool, cfg.shutdown_timeout), asio::detached);
+    // Background work of every instance: expiries and challenge deadlines (SPEC §3.2, §3.3)
+    // within a second of falling due, and expired idempotency keys.
+    asio::co_spawn(
+        ioc,
+        usecase::run_sweeper(bookings, [&clk] { return clk.now(); }, std::chrono::milliseconds(500)),
+        log_background_failure("sweeper")
+    );
+    asio::co_spawn(ioc, http::purge_idempotency_keys_forever(pool, clk), log_background_failure("idempotency purge"));
 
     std::vector<std::thread> workers;
     for (unsigned i = 1; i < threads; ++i) {

@@ -8,6 +8,10 @@ router make_router(services s) {
     router r;
     add_system_routes(r, s);
     add_tenant_routes(r, s);
+    add_artist_routes(r, s);
+    add_project_routes(r, s);
+    add_booking_routes(r, s);
+    add_test_routes(r, s);
     return r;
 }
 

@@ -7,6 +7,7 @@
 #include "platform/clock.hpp"
 #include "platform/metrics.hpp"
 #include "platform/pg_pool.hpp"
+#include "usecase/bookings.hpp"
 
 namespace ptool::http {
 
@@ -15,6 +16,7 @@ struct services {
     platform::clock& clock;
     platform::metrics& metrics;
     authenticator& auth;
+    usecase::booking_service& bookings;
 };
 
 router make_router(services s);
@@ -22,5 +24,9 @@ router make_router(services s);
 // Registration per area, one file each under http/handlers/.
 void add_system_routes(router& r, services s);
 void add_tenant_routes(router& r, services s);
+void add_artist_routes(router& r, services s);   // artists (create, list, read, change)
+void add_project_routes(router& r, services s);  // projects (create, list, read)
+void add_booking_routes(router& r, services s);  // bookings, their events, the event feed
+void add_test_routes(router& r, services s);     // POST /api/v1/test/clock (--test-clock)
 
 }  // namespace ptool::http

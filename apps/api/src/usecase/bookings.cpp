@@ -1,0 +1,397 @@
+// Booking use cases: begin -> set tenant -> lock artist -> load -> decide (domain) -> write rows
+// and events -> commit; plus reads, the event feed and the expiry sweeper.
+
+#include "usecase/bookings.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "platform/log.hpp"
+#include "platform/pg_error.hpp"
+#include "platform/pg_transaction.hpp"
+
+namespace ptool::usecase {
+
+namespace asio = boost::asio;
+using domain::instant;
+
+namespace {
+
+// Events written by the sweeper name it as their actor.
+constexpr std::string_view sweeper_actor = "system:sweeper";
+
+// Bounds the feed's wait for in-flight writers (SPEC §6): they commit within milliseconds; a
+// transaction open longer only delays the feed, it never loses events.
+constexpr int watermark_polls = 100;
+constexpr auto watermark_poll_interval = std::chrono::milliseconds(10);
+
+asio::awaitable<void> pause(std::chrono::milliseconds d) {
+    asio::steady_timer t(co_await asio::this_coro::executor, d);
+    co_await t.async_wait(asio::use_awaitable);
+}
+
+domain::domain_error validation_error(domain::field_errors errs) {
+    domain::domain_error e;
+    e.code = domain::booking_errc::validation_failed;
+    e.detail = "The request has invalid fields.";
+    e.errors = std::move(errs);
+    return e;
+}
+
+asio::awaitable<void> write(
+    platform::pg_connection& c,
+    const std::string& tenant_id,
+    const std::string& actor,
+    instant now,
+    const domain::decision& d,
+    const event_encoder& encode
+) {
+    if (d.changes.empty()) co_return;
+    std::vector<std::string> payloads;
+    payloads.reserve(d.changes.size());
+    for (const auto& ch : d.changes) payloads.push_back(encode(ch));
+    co_await store::write_changes(c, tenant_id, actor, now, d.changes, payloads);
+}
+
+asio::awaitable<booking_outcome> create_in(
+    platform::pg_connection& c,
+    const std::string& tenant_id,
+    const std::string& actor,
+    const domain::new_booking& nb,
+    instant now,
+    const event_encoder& encode
+) {
+    auto lock = co_await store::lock_artist(c, tenant_id, nb.artist_id, nb.project_id);
+    if (!lock.artist_exists || !lock.project_exists) {
+        domain::field_errors errs;
+        if (!lock.artist_exists) errs.push_back({"/artistId", "no such artist in this tenant"});
+        if (!lock.project_exists) errs.push_back({"/projectId", "no such project in this tenant"});
+        // Report the body's other problems in the same 422.
+        auto res = domain::decide_create(nb, domain::calendar{}, lock.settings, now);
+        if (res.has_error() && res.error().code == domain::booking_errc::validation_failed) {
+            errs.insert(errs.end(), res.error().errors.begin(), res.error().errors.end());
+        }
+        co_return validation_error(std::move(errs));
+    }
+    std::vector<std::pair<instant, instant>> ranges{{nb.start_time, nb.end_time}};
+    auto cal = co_await store::load_calendar(c, nb.artist_id, std::move(ranges));
+    auto res = domain::decide_create(nb, cal, lock.settings, now);
+    if (res.has_error()) co_return res.error();
+    co_await write(c, tenant_id, actor, now, res.value(), encode);
+    co_return std::move(res.value());
+}
+
+// Loads the target under its artist's lock, then the calendar over `extra` ranges as well.
+struct locked_target {
+    std::optional<store::booking_row> row;
+    domain::tenant_settings settings;
+    domain::calendar cal;
+};
+
+asio::awaitable<locked_target> load_target(
+    platform::pg_connection& c,
+    const std::string& tenant_id,
+    const std::string& booking_id,
+    std::vector<std::pair<instant, instant>> extra
+) {
+    locked_target out;
+    auto first = co_await store::find_booking(c, booking_id);
+    if (!first) co_return out;
+    auto lock = co_await store::lock_artist(c, tenant_id, first->booking.artist_id);
+    out.settings = lock.settings;
+    // Re-read under the lock: another writer may have changed it while we waited.
+    out.row = co_await store::find_booking(c, booking_id, /*for_update=*/true);
+    if (!out.row) co_return out;
+    const auto& b = out.row->booking;
+    extra.emplace_back(b.start_time, b.end_time);
+    out.cal = co_await store::load_calendar(c, b.artist_id, std::move(extra));
+    co_return out;
+}
+
+asio::awaitable<booking_outcome> transition_in(
+    platform::pg_connection& c,
+    const std::string& tenant_id,
+    const std::string& actor,
+    const std::string& booking_id,
+    const domain::transition_request& req,
+    instant now,
+    const event_encoder& encode
+) {
+    auto t = co_await load_target(c, tenant_id, booking_id, {});
+    if (!t.row) co_return booking_not_found{};
+    auto res = domain::decide_transition(t.row->booking, req, t.cal, t.settings, now);
+    if (res.has_error()) co_return res.error();
+    co_await write(c, tenant_id, actor, now, res.value(), encode);
+    co_return std::move(res.value());
+}
+
+asio::awaitable<booking_outcome> patch_in(
+    platform::pg_connection& c,
+    const std::string& tenant_id,
+    const std::string& actor,
+    const std::string& booking_id,
+    const domain::booking_patch& p,
+    instant now,
+    const event_encoder& encode
+) {
+    std::vector<std::pair<instant, instant>> extra;
+    if (p.start_time && p.end_time && *p.start_time < *p.end_time) {
+        extra.emplace_back(*p.start_time, *p.end_time);
+    }
+    auto t = co_await load_target(c, tenant_id, booking_id, std::move(extra));
+    if (!t.row) co_return booking_not_found{};
+    if ((p.start_time || p.end_time) && !(p.start_time && p.end_time)) {
+        // Only one end moves: the calendar must also cover the merged range.
+        const auto& b = t.row->booking;
+        auto s = p.start_time.value_or(b.start_time);
+        auto e = p.end_time.value_or(b.end_time);
+        if (s < e) {
+            std::vector<std::pair<instant, instant>> ranges{{b.start_time, b.end_time}, {s, e}};
+            t.cal = co_await store::load_calendar(c, b.artist_id, std::move(ranges));
+        }
+    }
+    auto res = domain::decide_patch(t.row->booking, p, t.cal, t.settings, now);
+    if (res.has_error()) co_return res.error();
+    co_await write(c, tenant_id, actor, now, res.value(), encode);
+    co_return std::move(res.value());
+}
+
+asio::awaitable<std::optional<store::booking_row>> get_in(
+    platform::pg_connection& c, const std::string& booking_id
+) {
+    co_return co_await store::find_booking(c, booking_id);
+}
+
+asio::awaitable<page<store::booking_row>> list_in(
+    platform::pg_connection& c, const store::booking_query& q, instant now
+) {
+    page<store::booking_row> out;
+    out.data = co_await store::list_bookings(c, q, now);
+    if (static_cast<int>(out.data.size()) > q.limit) {
+        out.data.resize(static_cast<std::size_t>(q.limit));
+        out.has_more = true;
+    }
+    co_return out;
+}
+
+asio::awaitable<std::optional<page<store::event_row>>> events_of_in(
+    platform::pg_connection& c, const std::string& booking_id, long long after_seq, int limit
+) {
+    auto b = co_await store::find_booking(c, booking_id);
+    if (!b) co_return std::nullopt;
+    page<store::event_row> out;
+    out.data = co_await store::list_booking_events(c, booking_id, after_seq, limit);
+    if (static_cast<int>(out.data.size()) > limit) {
+        out.data.resize(static_cast<std::size_t>(limit));
+        out.has_more = true;
+    }
+    co_return out;
+}
+
+asio::awaitable<std::vector<store::event_row>> feed_in(
+    platform::pg_connection& c, long long after_seq, int limit
+) {
+    auto wm = co_await store::read_event_watermark(c);
+    if (wm.max_seq <= after_seq) co_return std::vector<store::event_row>{};
+    bool final = false;
+    for (int i = 0; i < watermark_polls && !final; ++i) {
+        final = co_await store::watermark_final(c, wm.snapshot);
+        if (!final) co_await pause(watermark_poll_interval);
+    }
+    // Not final yet: a writer is still open; hand out nothing rather than risk a gap.
+    if (!final) co_return std::vector<store::event_row>{};
+    co_return co_await store::list_events(c, after_seq, wm.max_seq, limit);
+}
+
+asio::awaitable<std::vector<store::due_booking>> due_in(
+    platform::pg_connection& c, instant now, int batch
+) {
+    co_return co_await store::find_due_bookings(c, now, batch);
+}
+
+asio::awaitable<int> sweep_booking_in(
+    platform::pg_connection& c,
+    const std::string& tenant_id,
+    const std::string& booking_id,
+    instant now,
+    const event_encoder& encode
+) {
+    auto first = co_await store::find_booking(c, booking_id);
+    if (!first) co_return 0;
+    // Never wait: if a writer holds this artist, it resolves the due work itself (every
+    // decision starts with it), and another sweeper holding it does the same.
+    auto lock = co_await store::lock_artist(
+        c, tenant_id, first->booking.artist_id, std::nullopt, /*try_only=*/true
+    );
+    if (!lock.locked) co_return 0;
+    auto row = co_await store::lock_booking_skip_locked(c, booking_id);
+    if (!row) co_return 0;
+    const auto& b = row->booking;
+    std::vector<std::pair<instant, instant>> ranges{{b.start_time, b.end_time}};
+    auto cal = co_await store::load_calendar(c, b.artist_id, std::move(ranges));
+    domain::decision d;
+    d.changes = domain::decide_due(cal, lock.settings, now);
+    if (d.changes.empty()) co_return 0;
+    co_await write(c, tenant_id, std::string(sweeper_actor), now, d, encode);
+    co_return static_cast<int>(d.changes.size());
+}
+
+}  // namespace
+
+booking_service::booking_service(platform::pg_pool& pool, event_encoder encode)
+    : pool_(pool), encode_(std::move(encode)) {}
+
+asio::awaitable<booking_outcome> booking_service::on_conflict(
+    std::string tenant_id,
+    std::string artist_id,
+    instant from,
+    instant to,
+    std::optional<std::string> except_id,
+    instant now
+) {
+    auto fn = [&](platform::pg_connection& c) {
+        return store::find_exclusive_overlaps(c, artist_id, from, to, except_id, now);
+    };
+    auto conflicts = co_await platform::with_tenant_transaction(pool_, tenant_id, fn);
+    domain::domain_error e;
+    e.code = domain::booking_errc::booking_conflict;
+    e.detail = "The booking overlaps a pencil or confirmed booking of this artist.";
+    e.conflicts = std::move(conflicts);
+    co_return e;
+}
+
+asio::awaitable<booking_outcome> booking_service::create(
+    std::string tenant_id, std::string actor, domain::new_booking nb, instant now
+) {
+    auto fn = [&](platform::pg_connection& c) {
+        return create_in(c, tenant_id, actor, nb, now, encode_);
+    };
+    try {
+        co_return co_await platform::with_tenant_transaction(pool_, tenant_id, fn);
+    } catch (const platform::db_error& e) {
+        if (e.kind() != platform::sql_class::exclusion_violation) throw;
+    }
+    // The constraint, not our check, refused it (SPEC §3.1): answer with what blocks it.
+    co_return co_await on_conflict(tenant_id, nb.artist_id, nb.start_time, nb.end_time, nb.id, now);
+}
+
+asio::awaitable<booking_outcome> booking_service::transition(
+    std::string tenant_id,
+    std::string actor,
+    std::string booking_id,
+    domain::transition_request req,
+    instant now
+) {
+    auto fn = [&](platform::pg_connection& c) {
+        return transition_in(c, tenant_id, actor, booking_id, req, now, encode_);
+    };
+    try {
+        co_return co_await platform::with_tenant_transaction(pool_, tenant_id, fn);
+    } catch (const platform::db_error& e) {
+        if (e.kind() != platform::sql_class::exclusion_violation) throw;
+    }
+    auto target = co_await get(tenant_id, booking_id);
+    if (!target) co_return booking_not_found{};
+    const auto& b = target->booking;
+    co_return co_await on_conflict(tenant_id, b.artist_id, b.start_time, b.end_time, b.id, now);
+}
+
+asio::awaitable<booking_outcome> booking_service::patch(
+    std::string tenant_id,
+    std::string actor,
+    std::string booking_id,
+    domain::booking_patch p,
+    instant now
+) {
+    auto fn = [&](platform::pg_connection& c) {
+        return patch_in(c, tenant_id, actor, booking_id, p, now, encode_);
+    };
+    try {
+        co_return co_await platform::with_tenant_transaction(pool_, tenant_id, fn);
+    } catch (const platform::db_error& e) {
+        if (e.kind() != platform::sql_class::exclusion_violation) throw;
+    }
+    auto target = co_await get(tenant_id, booking_id);
+    if (!target) co_return booking_not_found{};
+    const auto& b = target->booking;
+    auto from = p.start_time.value_or(b.start_time);
+    auto to = p.end_time.value_or(b.end_time);
+    co_return co_await on_conflict(tenant_id, b.artist_id, from, to, b.id, now);
+}
+
+asio::awaitable<std::optional<store::booking_row>> booking_service::get(
+    std::string tenant_id, std::string booking_id
+) {
+    auto fn = [&](platform::pg_connection& c) { return get_in(c, booking_id); };
+    co_return co_await platform::with_tenant_transaction(pool_, tenant_id, fn);
+}
+
+asio::awaitable<page<store::booking_row>> booking_service::list(
+    std::string tenant_id, store::booking_query q, instant now
+) {
+    auto fn = [&](platform::pg_connection& c) { return list_in(c, q, now); };
+    co_return co_await platform::with_tenant_transaction(pool_, tenant_id, fn);
+}
+
+asio::awaitable<std::optional<page<store::event_row>>> booking_service::events_of(
+    std::string tenant_id, std::string booking_id, long long after_seq, int limit
+) {
+    auto fn = [&](platform::pg_connection& c) {
+        return events_of_in(c, booking_id, after_seq, limit);
+    };
+    co_return co_await platform::with_tenant_transaction(pool_, tenant_id, fn);
+}
+
+asio::awaitable<std::vector<store::event_row>> booking_service::feed(
+    std::string tenant_id, long long after_seq, int limit
+) {
+    auto fn = [&](platform::pg_connection& c) { return feed_in(c, after_seq, limit); };
+    co_return co_await platform::with_tenant_transaction(pool_, tenant_id, fn);
+}
+
+asio::awaitable<int> booking_service::sweep_once(instant now, int batch) {
+    auto list_fn = [&](platform::pg_connection& c) { return due_in(c, now, batch); };
+    auto due = co_await platform::with_transaction(pool_, list_fn);
+    int changed = 0;
+    for (const auto& d : due) {
+        auto fn = [&](platform::pg_connection& c) {
+            return sweep_booking_in(c, d.tenant_id, d.booking_id, now, encode_);
+        };
+        try {
+            changed += co_await platform::with_tenant_transaction(pool_, d.tenant_id, fn);
+        } catch (const platform::db_error& e) {
+            // One bad booking must not stop the others; it is logged and retried next pass.
+            platform::log_warn(
+                "sweeper: booking not swept", {{"bookingId", d.booking_id}, {"error", e.what()}}
+            );
+        }
+    }
+    co_return changed;
+}
+
+asio::awaitable<void> run_sweeper(
+    booking_service& bookings, std::function<instant()> now, std::chrono::milliseconds period
+) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+        try {
+            // Drain: a full batch means more may be due right now.
+            constexpr int batch = 100;
+            for (int round = 0; round < 50; ++round) {
+                int changed = co_await bookings.sweep_once(now(), batch);
+                if (changed < batch) break;
+            }
+        } catch (const platform::db_unavailable& e) {
+            platform::log_warn("sweeper: database unavailable", {{"error", e.what()}});
+        } catch (const std::exception& e) {
+            platform::log_error("sweeper: pass failed", {{"error", e.what()}});
+        }
+        timer.expires_after(period);
+        auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (ec) co_return;
+    }
+}
+
+}  // namespace ptool::usecase
