@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
     ptool::cli::add_tenant(app, exit_code);
     ptool::cli::add_token(app, exit_code);
     ptool::cli::add_seed_demo(app, exit_code);
+    ptool::cli::add_verify_events(app, exit_code);
     CLI11_PARSE(app, argc, argv);
     return exit_code;
 }

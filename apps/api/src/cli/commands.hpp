@@ -16,6 +16,7 @@ void add_migrate(CLI::App& app, int& exit_code);
 void add_tenant(CLI::App& app, int& exit_code);
 void add_token(CLI::App& app, int& exit_code);
 void add_seed_demo(CLI::App& app, int& exit_code);
+void add_verify_events(CLI::App& app, int& exit_code);
 
 // Runs `main` on a private single-threaded io_context until it finishes; rethrows its
 // exception. For the short-lived sub-commands, never for serve.

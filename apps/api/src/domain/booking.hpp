@@ -219,12 +219,18 @@ struct decision {
 // (booking.expired); a challenged pencil whose deadline passed is released with
 // `challenge_lost` and its challenger, once none of its pencils is left, is promoted to pencil
 // (booking.challenge_won) in the same decision. May be empty.
+// Work is done in the order it fell due (a challenge deadline before an expiry at the same
+// instant, then by id): a punctual sweeper's outcome. A lapsed pencil/confirmed in a winner's way
+// is expired before the winner's change, so the exclusion constraint never sees two pencils.
 std::vector<booking_change> decide_due(const calendar& cal, const tenant_settings& s, instant now);
 
 // POST /bookings. Errors: validation_failed (range, end in the past for hold/pencil, confirmBy),
 // booking_conflict (a pencil/confirmed, or for a hold a confirmed, overlaps), outranked (a
 // pencil/confirmed create below an overlapping active hold). A confirmed create supersedes the
 // overlapping active holds.
+// Also 422: /status (not hold/pencil/confirmed), /priority (0..100), /title (<= 200) and
+// /notes (<= 10000 UTF-8 code points). Changes: the INSERT first, then the superseded holds (rank
+// order), each followed by the withdrawal of any challenge it had opened.
 booking_result<decision> decide_create(
     const new_booking& nb, const calendar& cal, const tenant_settings& s, instant now
 );
@@ -232,6 +238,11 @@ booking_result<decision> decide_create(
 // POST /bookings/{id}/{pencil,confirm,release,cancel,extend,challenge} on `target` (as loaded,
 // stored status). See SPEC §3, §3.3 and §10 for every rule; `actor` is not needed: the caller
 // stamps events.
+// Also 422: /confirmBy sent with any action but pencil; /reason over 1000 code points.
+// Write order: challenge -> the pencils (by startTime, id), then the challenger; confirm -> the
+// target, then its failed challenger (booking.challenge_failed) and that hold's withdrawals, then
+// the superseded holds in rank order; release of a challenger -> its release, then the
+// withdrawals; release of a challenged pencil -> its release, then the winner.
 booking_result<decision> decide_transition(
     const booking& target,
     const transition_request& req,
@@ -244,6 +255,8 @@ booking_result<decision> decide_transition(
 // otherwise booking.updated (one event). Re-checks range, conflicts and rank with the booking's
 // own priority and createdAt; a confirmed booking moved over lower-ranked holds supersedes
 // them; a challenger that moves withdraws its challenges.
+// Write order: the target's change, then the withdrawals or superseded holds. A challenged pencil
+// moved clear of its challenger drops the challenge within its booking.rescheduled change.
 booking_result<decision> decide_patch(
     const booking& target,
     const booking_patch& patch,

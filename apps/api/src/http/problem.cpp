@@ -127,4 +127,21 @@ problem internal_error(const std::string& request_id) {
     );
 }
 
+problem idempotency_key_mismatch() {
+    return make(
+        bhttp::status::unprocessable_entity,
+        "idempotency_key_mismatch",
+        "This Idempotency-Key was already used with a different request body."
+    );
+}
+problem idempotency_in_progress() {
+    auto p = make(
+        bhttp::status::conflict,
+        "idempotency_in_progress",
+        "A request with this Idempotency-Key is still in progress; retry shortly."
+    );
+    p.headers.emplace_back("Retry-After", "1");
+    return p;
+}
+
 }  // namespace ptool::http

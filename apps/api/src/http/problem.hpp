@@ -34,5 +34,9 @@ problem payload_too_large();
 problem validation_failed(const domain::field_errors& errors);
 problem unavailable(std::string detail = "The database is unreachable; try again shortly.");
 problem internal_error(const std::string& request_id);
+// 422: the Idempotency-Key was first used with another request body (SPEC §3.4).
+problem idempotency_key_mismatch();
+// 409 with Retry-After: 1: the first request with this Idempotency-Key is still running.
+problem idempotency_in_progress();
 
 }  // namespace ptool::http

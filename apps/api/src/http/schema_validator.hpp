@@ -28,7 +28,12 @@ public:
     schema_validator(const schema_validator&) = delete;
     schema_validator& operator=(const schema_validator&) = delete;
 
-    // Every violation of components/schemas/<schema_name> by `body`; empty when valid.
+    // Every violation of components/schemas/<schema_name> by `body`; empty when valid. One
+    // error per path (the most specific), sorted by path. Messages: "is not a known field",
+    // "is required", "must be an integer", "must be a string or null", "must be at most 200
+    // characters", "must be at least 1", "must be one of hold, pencil, confirmed", ...; a body
+    // that is not an object gives {"", "must be an object"}. Whole doubles count as integers
+    // (1.0, as JSON Schema says); `format` is not checked (the DTOs check instants).
     // Throws std::out_of_range for an unknown schema name (a programming error).
     domain::field_errors validate(std::string_view schema_name, const boost::json::value& body) const;
 

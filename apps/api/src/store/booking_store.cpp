@@ -27,9 +27,10 @@ constexpr std::string_view booking_columns =
     ", EXISTS (SELECT 1 FROM bookings AS p WHERE p.tenant_id = b.tenant_id "
     "AND p.challenge_by_booking_id = b.id) AS is_challenger";
 
-// The effective status of SPEC §3.2 in SQL; must agree with domain::effective_status.
+// The effective status of SPEC §3.2 in SQL; must agree with domain::effective_status. {now} is
+// replaced by the clock's parameter number.
 constexpr std::string_view effective_status_sql =
-    "CASE WHEN b.status IN ('hold', 'pencil') AND b.expires_at <= $1::timestamptz "
+    "CASE WHEN b.status IN ('hold', 'pencil') AND b.expires_at <= {now}::timestamptz "
     "AND b.challenge_by_booking_id IS NULL AND NOT EXISTS (SELECT 1 FROM bookings AS p "
     "WHERE p.tenant_id = b.tenant_id AND p.challenge_by_booking_id = b.id) "
     "THEN 'expired' ELSE b.status END";
@@ -127,7 +128,7 @@ constexpr std::string_view watermark_sql =
     "ORDER BY e.seq DESC LIMIT 1), 0)";
 constexpr std::string_view watermark_final_sql =
     "SELECT coalesce(bool_and(pg_xact_status(x) IS DISTINCT FROM 'in progress'), true) "
-    "FROM unnest(pg_snapshot_xip($1::pg_snapshot)) AS x";
+    "FROM pg_snapshot_xip($1::pg_snapshot) AS x";
 constexpr std::string_view due_sql =
     "SELECT tenant_id, booking_id FROM ptool_due_bookings($1::timestamptz, $2::int)";
 
@@ -415,7 +416,7 @@ boost::asio::awaitable<std::vector<booking_row>> list_bookings(
     platform::pg_connection& c, const booking_query& q, domain::instant now
 ) {
     std::string sql = "SELECT " + std::string(booking_columns) + " FROM bookings AS b WHERE true";
-    platform::pg_params params{domain::format_instant(now)};
+    platform::pg_params params;
     auto add = [&](std::optional<std::string> v) {
         params.push_back(std::move(v));
         return "$" + std::to_string(params.size());
@@ -436,7 +437,9 @@ boost::asio::awaitable<std::vector<booking_row>> list_bookings(
             list += std::string(domain::to_string(q.statuses[i]));
         }
         list += '}';
-        sql += " AND (" + std::string(effective_status_sql) + ") = ANY(" + add(list) + "::text[])";
+        auto status_sql = std::string(effective_status_sql);
+        status_sql.replace(status_sql.find("{now}"), 5, add(domain::format_instant(now)));
+        sql += " AND (" + status_sql + ") = ANY(" + add(list) + "::text[])";
     }
     if (q.after) {
         auto t = add(domain::format_instant(q.after->first));

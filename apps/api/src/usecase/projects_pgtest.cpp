@@ -1,0 +1,103 @@
+// Project use cases against the real database (TEST_DATABASE_URL, app role).
+
+#include "usecase/projects.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <cstdlib>
+#include <gtest/gtest.h>
+#include <thread>
+
+#include "usecase/tenants.hpp"
+
+namespace ptool::usecase {
+namespace {
+
+namespace asio = boost::asio;
+
+// GoogleTest's ASSERT_* `return`, which a coroutine may not: these co_return instead.
+#define PTOOL_CO_ASSERT_TRUE(c)                 \
+    if (!(c)) {                                 \
+        ADD_FAILURE() << "expected true: " #c;  \
+        co_return;                              \
+    }
+#define PTOOL_CO_ASSERT_EQ(a, b) \
+    if (!((a) == (b))) {         \
+        EXPECT_EQ(a, b);         \
+        co_return;               \
+    }
+
+
+std::string database_url() {
+    const char* v = std::getenv("TEST_DATABASE_URL");  // NOLINT(concurrency-mt-unsafe)
+    if (v == nullptr || *v == '\0') {
+        ADD_FAILURE() << "TEST_DATABASE_URL is not set";
+        return {};
+    }
+    return v;
+}
+
+domain::instant base_time() {
+    return domain::instant(std::chrono::microseconds(1'800'000'000'000'001));
+}
+
+void run(std::function<asio::awaitable<void>(platform::pg_pool&)> body) {
+    asio::io_context ioc;
+    platform::pg_pool pool(ioc.get_executor(), platform::pg_pool::options{.conninfo = database_url(), .max_size = 4});
+    std::exception_ptr failure;
+    asio::co_spawn(ioc, body(pool), [&](std::exception_ptr e) {
+        failure = std::move(e);
+        pool.close();
+    });
+    std::thread second([&ioc] { ioc.run(); });
+    ioc.run();
+    second.join();
+    if (failure) std::rethrow_exception(failure);
+}
+
+asio::awaitable<void> create_read_list(platform::pg_pool& pool) {
+    auto tenant = co_await create_tenant(pool, "projects pg", base_time());
+    auto other = co_await create_tenant(pool, "projects pg other", base_time());
+    new_project in{"Spring Tour", std::string("ST-27"), std::nullopt};
+    auto r = co_await create_project(pool, tenant, in, "booker@pg", {}, base_time());
+    PTOOL_CO_ASSERT_TRUE(std::holds_alternative<store::project>(r));
+    const auto p = std::get<store::project>(r);
+    EXPECT_EQ(p.created_by, "booker@pg");
+    EXPECT_EQ(p.code, "ST-27");
+    EXPECT_FALSE(p.description);
+    EXPECT_EQ(*(co_await get_project(pool, tenant, p.id)), p);
+    EXPECT_FALSE((co_await get_project(pool, other, p.id)).has_value());
+
+    for (int i = 0; i < 4; ++i) {
+        new_project more{"P" + std::to_string(i), std::nullopt, std::string("d")};
+        co_await create_project(pool, tenant, more, "booker@pg", {}, base_time() + std::chrono::seconds(i + 1));
+    }
+    auto first = co_await list_projects(pool, tenant, std::nullopt, 2);
+    PTOOL_CO_ASSERT_EQ(first.data.size(), 2U);
+    EXPECT_EQ(first.data[0].id, p.id);
+    PTOOL_CO_ASSERT_TRUE(first.next);
+    auto second = co_await list_projects(pool, tenant, first.next, 2);
+    PTOOL_CO_ASSERT_EQ(second.data.size(), 2U);
+    EXPECT_EQ(second.data[0].name, "P1");
+    auto third = co_await list_projects(pool, tenant, second.next, 2);
+    PTOOL_CO_ASSERT_EQ(third.data.size(), 1U);
+    EXPECT_EQ(third.data[0].name, "P3");
+    EXPECT_FALSE(third.next);
+    EXPECT_TRUE((co_await list_projects(pool, other, std::nullopt, 50)).data.empty());
+}
+
+TEST(projects_pg, create_read_list) { run(create_read_list); }
+
+asio::awaitable<void> invalid_input_writes_nothing(platform::pg_pool& pool) {
+    auto tenant = co_await create_tenant(pool, "projects pg invalid", base_time());
+    new_project in{"  ", std::string(65, 'c'), std::nullopt};
+    auto r = co_await create_project(pool, tenant, in, "booker@pg", {}, base_time());
+    PTOOL_CO_ASSERT_TRUE(std::holds_alternative<domain::field_errors>(r));
+    EXPECT_EQ(std::get<domain::field_errors>(r).size(), 2U);
+    EXPECT_TRUE((co_await list_projects(pool, tenant, std::nullopt, 50)).data.empty());
+}
+
+TEST(projects_pg, invalid_input_writes_nothing) { run(invalid_input_writes_nothing); }
+
+}  // namespace
+}  // namespace ptool::usecase
