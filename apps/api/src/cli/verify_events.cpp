@@ -1,6 +1,8 @@
 // `ptool verify-events [--tenant T]`: replays booking_events and reports every booking whose
 // replayed state differs from its row (SPEC §6). Exit 0 clean, 1 differences, 2 could not run.
 
+#include "usecase/verify_events.hpp"
+
 #include <boost/algorithm/string/join.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <iostream>
@@ -8,7 +10,6 @@
 #include "cli/commands.hpp"
 #include "platform/config.hpp"
 #include "platform/pg_pool.hpp"
-#include "usecase/verify_events.hpp"
 
 namespace ptool::cli {
 
@@ -75,8 +76,8 @@ void add_verify_events(CLI::App& app, int& exit_code) {
             return;
         }
         std::cout << "verify-events: " << s.differing_bookings << " of " << s.bookings
-                  << " bookings differ from their events (" << s.events << " events, "
-                  << s.tenants << " tenants)\n";
+                  << " bookings differ from their events (" << s.events << " events, " << s.tenants
+                  << " tenants)\n";
         exit_code = 1;
     });
 }

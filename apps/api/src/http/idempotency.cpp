@@ -36,8 +36,7 @@ constexpr std::size_t max_key_length = 255;
 constexpr std::string_view key_header = "Idempotency-Key";
 // The response headers a replay repeats; the rest (Date, Content-Length...) are regenerated.
 constexpr bhttp::field replayed_fields[] = {
-    bhttp::field::content_type, bhttp::field::location, bhttp::field::etag
-};
+    bhttp::field::content_type, bhttp::field::location, bhttp::field::etag};
 
 void append_canonical(const boost::json::value& v, std::string& out) {
     switch (v.kind()) {
@@ -76,7 +75,8 @@ void append_canonical(const boost::json::value& v, std::string& out) {
             double d = v.get_double();
             // 2^63 is exactly representable; the int64 range is [-2^63, 2^63).
             constexpr double two63 = 9223372036854775808.0;
-            if (d >= -two63 && d < two63 && d == static_cast<double>(static_cast<std::int64_t>(d))) {
+            if (d >= -two63 && d < two63 &&
+                d == static_cast<double>(static_cast<std::int64_t>(d))) {
                 out += std::to_string(static_cast<std::int64_t>(d));
                 return;
             }
@@ -163,7 +163,8 @@ store::stored_response to_stored(const response& res) {
     out.status = static_cast<int>(res.result_int());
     for (auto f : replayed_fields) {
         auto it = res.find(f);
-        if (it != res.end()) out.headers.emplace_back(std::string(it->name_string()), std::string(it->value()));
+        if (it != res.end())
+            out.headers.emplace_back(std::string(it->name_string()), std::string(it->value()));
     }
     out.body = res.body();
     return out;
@@ -186,14 +187,24 @@ asio::awaitable<response> run_as_owner(
     bool success = !failure && res->result_int() >= 200 && res->result_int() < 300;
     if (success) {
         auto stored = to_stored(*res);
-        auto fn = [&](platform::pg_connection& c) { return complete_in(c, scope, claimed_at, stored); };
-        // A failure to store is the request's failure too: answering 201 while the key stays
-        // in_progress would make a retry wait and then run again.
-        bool kept = co_await platform::with_tenant_transaction(pool, scope.tenant_id, fn);
-        if (!kept) {
+        auto fn = [&](platform::pg_connection& c) {
+            return complete_in(c, scope, claimed_at, stored);
+        };
+        // The work is done and committed: the client gets its 2xx even if storing it fails. The
+        // key then stays in_progress until it is abandoned (a duplicate meanwhile gets 409), and a
+        // retry after that runs again: the one case where a key does not prevent a second run.
+        try {
+            bool kept = co_await platform::with_tenant_transaction(pool, scope.tenant_id, fn);
+            if (!kept) {
+                platform::log_warn(
+                    "idempotency key taken over before its request finished",
+                    {{"path", scope.path}, {"tenant_id", scope.tenant_id}}
+                );
+            }
+        } catch (const std::exception& e) {
             platform::log_warn(
-                "idempotency key taken over before its request finished",
-                {{"path", scope.path}, {"tenant_id", scope.tenant_id}}
+                "could not store an idempotent response",
+                {{"path", scope.path}, {"error", e.what()}}
             );
         }
         co_return std::move(*res);
@@ -221,8 +232,9 @@ domain::field_errors check_idempotency_key(std::string_view key) {
     }
     for (char c : key) {
         if (c < 0x20 || c > 0x7E) {
-            return {{std::string("/") + std::string(key_header),
-                     "must contain printable ASCII characters only"}};
+            return {
+                {std::string("/") + std::string(key_header),
+                 "must contain printable ASCII characters only"}};
         }
     }
     return {};
@@ -268,8 +280,7 @@ asio::awaitable<response> run_idempotent(
         co_return make_problem_response(validation_failed(errs), req.version(), true);
     }
     store::idempotency_scope scope{
-        std::move(tenant_id), std::string(req.method_string()), std::move(path), std::string(key)
-    };
+        std::move(tenant_id), std::string(req.method_string()), std::move(path), std::string(key)};
     const std::string hash = request_fingerprint(req.body());
     const auto wait_until = std::chrono::steady_clock::now() + opts.max_wait;
     asio::steady_timer timer(co_await asio::this_coro::executor);

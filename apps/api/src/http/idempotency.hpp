@@ -25,6 +25,9 @@
 //   done, re-run if its first request failed (key deleted), else 409 idempotency_in_progress
 //   with Retry-After: 1. `work` never runs twice for one key while the key lives, except when an
 //   in_progress key is older than abandoned_after (its request crashed): it is taken over.
+//   The handler's own transaction and the key's rows are separate transactions, so a crash (or
+//   a failure to store the 2xx, which is logged; the 2xx is still returned) between them leaves
+//   the key in_progress until it is abandoned.
 // - Keys with expires_at <= now count as absent (a new request takes the key over); the purge
 //   coroutine below deletes them.
 //
@@ -51,10 +54,10 @@ namespace ptool::http {
 using idempotent_work = std::function<boost::asio::awaitable<response>()>;
 
 struct idempotency_options {
-    std::chrono::seconds ttl{24 * 3600};              // how long a done key replays
-    std::chrono::seconds abandoned_after{60};         // an older in_progress key may be taken over
-    std::chrono::milliseconds poll_interval{50};      // a duplicate re-reads the key this often
-    std::chrono::milliseconds max_wait{5000};         // ... for at most this long, then 409
+    std::chrono::seconds ttl{24 * 3600};          // how long a done key replays
+    std::chrono::seconds abandoned_after{60};     // an older in_progress key may be taken over
+    std::chrono::milliseconds poll_interval{50};  // a duplicate re-reads the key this often
+    std::chrono::milliseconds max_wait{5000};     // ... for at most this long, then 409
 };
 
 // The wrapper for a handler: tenant from `me`, method and path from `ctx`.

@@ -4,6 +4,9 @@
 
 #include "http/idempotency.hpp"
 
+#include <gtest/gtest.h>
+
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
@@ -11,9 +14,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
-#include <atomic>
 #include <cstdlib>
-#include <gtest/gtest.h>
 #include <thread>
 
 #include "platform/pg_transaction.hpp"
@@ -25,13 +26,14 @@ namespace {
 
 namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
-using namespace boost::asio::experimental::awaitable_operators;  // NOLINT(google-build-using-namespace)
+using namespace boost::asio::experimental::
+    awaitable_operators;  // NOLINT(google-build-using-namespace)
 
 // GoogleTest's ASSERT_* `return`, which a coroutine may not: these co_return instead.
-#define PTOOL_CO_ASSERT_TRUE(c)                 \
-    if (!(c)) {                                 \
-        ADD_FAILURE() << "expected true: " #c;  \
-        co_return;                              \
+#define PTOOL_CO_ASSERT_TRUE(c)                \
+    if (!(c)) {                                \
+        ADD_FAILURE() << "expected true: " #c; \
+        co_return;                             \
     }
 #define PTOOL_CO_ASSERT_EQ(a, b) \
     if (!((a) == (b))) {         \
@@ -57,7 +59,9 @@ struct env {
 
 void run(std::function<asio::awaitable<void>(env)> body) {
     asio::io_context ioc;
-    platform::pg_pool pool(ioc.get_executor(), platform::pg_pool::options{.conninfo = database_url(), .max_size = 6});
+    platform::pg_pool pool(
+        ioc.get_executor(), platform::pg_pool::options{.conninfo = database_url(), .max_size = 6}
+    );
     platform::clock clock(/*adjustable=*/true);
     std::exception_ptr failure;
     asio::co_spawn(ioc, body(env{pool, clock}), [&](std::exception_ptr e) {
@@ -81,8 +85,8 @@ request make_request(const std::optional<std::string>& key, std::string body) {
 
 std::string fresh_key() {
     static std::atomic<int> n{0};
-    return "key-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + "-" +
-           std::to_string(n++);
+    return "key-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) +
+           "-" + std::to_string(n++);
 }
 
 // The handler stand-in: counts its runs, optionally waits, answers `status`.
@@ -119,7 +123,9 @@ asio::awaitable<response> call(
     std::string at = path
 ) {
     idempotent_work work = [&h]() { return handle(h); };
-    co_return co_await run_idempotent(e.pool, e.clock, req, std::move(at), tenant, std::move(work), opts);
+    co_return co_await run_idempotent(
+        e.pool, e.clock, req, std::move(at), tenant, std::move(work), opts
+    );
 }
 
 asio::awaitable<std::optional<store::idempotency_record>> find_in(
@@ -186,7 +192,9 @@ asio::awaitable<void> duplicate_replays_the_first_response(env e) {
     EXPECT_EQ(header(again, "Server"), "");
 }
 
-TEST(idempotency_pg, duplicate_replays_the_first_response) { run(duplicate_replays_the_first_response); }
+TEST(idempotency_pg, duplicate_replays_the_first_response) {
+    run(duplicate_replays_the_first_response);
+}
 
 asio::awaitable<void> another_body_is_a_mismatch(env e) {
     auto tenant = co_await new_tenant(e);
@@ -257,9 +265,11 @@ asio::awaitable<void> bad_keys_are_422(env e) {
     EXPECT_EQ(res.result(), bhttp::status::unprocessable_entity);
     EXPECT_NE(res.body().find("/Idempotency-Key"), std::string::npos) << res.body();
     auto empty_req = make_request(std::string(), "{}");
-    EXPECT_EQ((co_await call(e, h, empty_req, tenant)).result(), bhttp::status::unprocessable_entity);
+    EXPECT_EQ(
+        (co_await call(e, h, empty_req, tenant)).result(), bhttp::status::unprocessable_entity
+    );
     EXPECT_EQ(h.runs, 0);
-    auto max_req = make_request(std::string(255, 'k') , "{}");
+    auto max_req = make_request(std::string(255, 'k'), "{}");
     // 255 characters is fine (this tenant is fresh, so the key is too).
     EXPECT_EQ((co_await call(e, h, max_req, tenant)).result(), bhttp::status::created);
 }
@@ -381,7 +391,9 @@ asio::awaitable<void> abandoned_in_progress_is_taken_over(env e) {
     EXPECT_EQ(h.runs, 1);
 }
 
-TEST(idempotency_pg, abandoned_in_progress_is_taken_over) { run(abandoned_in_progress_is_taken_over); }
+TEST(idempotency_pg, abandoned_in_progress_is_taken_over) {
+    run(abandoned_in_progress_is_taken_over);
+}
 
 asio::awaitable<void> expired_keys_are_absent_and_purged(env e) {
     auto tenant = co_await new_tenant(e);
@@ -403,7 +415,9 @@ asio::awaitable<void> expired_keys_are_absent_and_purged(env e) {
     EXPECT_FALSE((co_await record_of(e, tenant, key)).has_value());
 }
 
-TEST(idempotency_pg, expired_keys_are_absent_and_purged) { run(expired_keys_are_absent_and_purged); }
+TEST(idempotency_pg, expired_keys_are_absent_and_purged) {
+    run(expired_keys_are_absent_and_purged);
+}
 
 }  // namespace
 }  // namespace ptool::http

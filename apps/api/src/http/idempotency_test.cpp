@@ -1,7 +1,8 @@
 #include "http/idempotency.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
 
 namespace ptool::http {
 namespace {
@@ -16,8 +17,11 @@ TEST(idempotency_key, accepts_printable_ascii_up_to_255) {
 }
 
 TEST(idempotency_key, rejects_empty_long_and_non_ascii) {
-    for (const std::string& bad : {std::string(), std::string(256, 'k'), std::string("caf\xC3\xA9"),
-                                   std::string("tab\there")}) {
+    for (const std::string& bad :
+         {std::string(),
+          std::string(256, 'k'),
+          std::string("caf\xC3\xA9"),
+          std::string("tab\there")}) {
         auto errs = check_idempotency_key(bad);
         ASSERT_EQ(errs.size(), 1U) << bad;
         EXPECT_EQ(errs[0].path, "/Idempotency-Key");
@@ -25,8 +29,10 @@ TEST(idempotency_key, rejects_empty_long_and_non_ascii) {
 }
 
 TEST(canonical_json, sorts_members_recursively) {
-    EXPECT_EQ(canon(R"({"b":1,"a":{"d":[{"z":1,"y":2}],"c":null}})"),
-              R"({"a":{"c":null,"d":[{"y":2,"z":1}]},"b":1})");
+    EXPECT_EQ(
+        canon(R"({"b":1,"a":{"d":[{"z":1,"y":2}],"c":null}})"),
+        R"({"a":{"c":null,"d":[{"y":2,"z":1}]},"b":1})"
+    );
     EXPECT_EQ(canon(R"({"b": 1, "a": 2})"), canon(R"({"a":2,"b":1})"));
 }
 

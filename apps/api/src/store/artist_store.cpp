@@ -10,7 +10,7 @@ namespace ptool::store {
 namespace {
 
 // See tenant_store.cpp on GCC 12: parameter lists are built before co_await.
-#define PTOOL_ARTIST_COLUMNS                                                                  \
+#define PTOOL_ARTIST_COLUMNS                                                                       \
     "id::text, name, timezone, email, user_id, (extract(epoch FROM created_at) * 1000000)::int8, " \
     "(extract(epoch FROM updated_at) * 1000000)::int8"
 

@@ -48,6 +48,13 @@ constexpr std::string_view try_lock_artist_sql =
     "t.id, t.name, t.hold_ttl_minutes, t.hold_max_minutes, t.pencil_ttl_hours, "
     "t.challenge_window_hours FROM tenants AS t WHERE t.id = $1::uuid";
 
+// The lock of lock_artist_sql, reached through a booking id ($2).
+constexpr std::string_view lock_booking_artist_sql =
+    "SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || b.artist_id::text, 0)), true, "
+    "true, t.id, t.name, t.hold_ttl_minutes, t.hold_max_minutes, t.pencil_ttl_hours, "
+    "t.challenge_window_hours FROM tenants AS t, bookings AS b "
+    "WHERE t.id = $1::uuid AND b.id = $2::uuid";
+
 const std::string& find_booking_sql() {
     static const std::string sql =
         "SELECT " + std::string(booking_columns) + " FROM bookings AS b WHERE b.id = $1::uuid";
@@ -67,6 +74,17 @@ const std::string& calendar_sql() {
         " FROM bookings AS b WHERE b.artist_id = $1::uuid "
         "AND b.status IN ('hold', 'pencil', 'confirmed') "
         "AND tstzrange(b.start_time, b.end_time, '[)') && $2::tstzmultirange "
+        "ORDER BY b.start_time, b.id";
+    return sql;
+}
+// calendar_sql for the artist of booking $1, over its range plus the ranges $2.
+const std::string& booking_calendar_sql() {
+    static const std::string sql =
+        "SELECT " + std::string(booking_columns) +
+        " FROM bookings AS t, bookings AS b WHERE t.id = $1::uuid AND b.artist_id = t.artist_id "
+        "AND b.status IN ('hold', 'pencil', 'confirmed') "
+        "AND tstzrange(b.start_time, b.end_time, '[)') && "
+        "(tstzmultirange(tstzrange(t.start_time, t.end_time, '[)')) + $2::tstzmultirange) "
         "ORDER BY b.start_time, b.id";
     return sql;
 }
@@ -244,6 +262,24 @@ platform::pg_params booking_values(const domain::booking& b) {
     };
 }
 
+artist_lock read_lock(const platform::pg_result& r, bool try_only) {
+    artist_lock out;
+    if (r.rows() != 1) {
+        out.artist_exists = false;
+        return out;
+    }
+    out.locked = !try_only || r.get(0, 0) == "t";
+    out.artist_exists = r.get(0, 1) == "t";
+    out.project_exists = r.get(0, 2) == "t";
+    out.settings.id = std::string(r.get(0, 3));
+    out.settings.name = std::string(r.get(0, 4));
+    out.settings.hold_ttl_minutes = static_cast<int>(to_ll(r.get(0, 5)));
+    out.settings.hold_max_minutes = static_cast<int>(to_ll(r.get(0, 6)));
+    out.settings.pencil_ttl_hours = static_cast<int>(to_ll(r.get(0, 7)));
+    out.settings.challenge_window_hours = static_cast<int>(to_ll(r.get(0, 8)));
+    return out;
+}
+
 }  // namespace
 
 boost::asio::awaitable<artist_lock> lock_artist(
@@ -255,21 +291,7 @@ boost::asio::awaitable<artist_lock> lock_artist(
 ) {
     platform::pg_params params{tenant_id, artist_id, project_id};
     auto r = co_await c.query(try_only ? try_lock_artist_sql : lock_artist_sql, std::move(params));
-    artist_lock out;
-    if (r.rows() != 1) {
-        out.artist_exists = false;
-        co_return out;
-    }
-    out.locked = !try_only || r.get(0, 0) == "t";
-    out.artist_exists = r.get(0, 1) == "t";
-    out.project_exists = r.get(0, 2) == "t";
-    out.settings.id = std::string(r.get(0, 3));
-    out.settings.name = std::string(r.get(0, 4));
-    out.settings.hold_ttl_minutes = static_cast<int>(to_ll(r.get(0, 5)));
-    out.settings.hold_max_minutes = static_cast<int>(to_ll(r.get(0, 6)));
-    out.settings.pencil_ttl_hours = static_cast<int>(to_ll(r.get(0, 7)));
-    out.settings.challenge_window_hours = static_cast<int>(to_ll(r.get(0, 8)));
-    co_return out;
+    co_return read_lock(r, try_only);
 }
 
 boost::asio::awaitable<std::optional<booking_row>> find_booking(
@@ -292,18 +314,20 @@ boost::asio::awaitable<std::optional<booking_row>> lock_booking_skip_locked(
     co_return read_booking(r, 0);
 }
 
-boost::asio::awaitable<domain::calendar> load_calendar(
+namespace {
+
+// Closes `rows` (the calendar over `ranges`) over challenges: while a challenge party lies
+// outside the ranges, widen and reload. Each round adds at least one range, and a challenge
+// graph is small (a hold and the few pencils it overlaps), so this ends quickly.
+boost::asio::awaitable<domain::calendar> close_calendar(
     platform::pg_connection& c,
     const std::string& artist_id,
-    std::vector<std::pair<domain::instant, domain::instant>> ranges
+    std::vector<std::pair<domain::instant, domain::instant>> ranges,
+    platform::pg_result first
 ) {
+    platform::pg_result r = std::move(first);
     domain::calendar cal;
-    // Widen until closed over challenges; each round adds at least one range, and a challenge
-    // graph is small (a hold and the few pencils it overlaps), so this ends quickly.
     for (int round = 0; round < 8; ++round) {
-        platform::pg_params params{artist_id, multirange_literal(ranges)};
-        auto r = co_await c.query(calendar_sql(), std::move(params));
-        cal.bookings.clear();
         std::vector<booking_row> rows;
         rows.reserve(static_cast<std::size_t>(r.rows()));
         for (int i = 0; i < r.rows(); ++i) rows.push_back(read_booking(r, i));
@@ -331,10 +355,71 @@ boost::asio::awaitable<domain::calendar> load_calendar(
                 rows.push_back(std::move(row));                        // terminal: keep as is
             }
         }
+        cal.bookings.clear();
         for (auto& row : rows) cal.bookings.push_back(std::move(row.booking));
         if (ranges.size() == before) break;
+        platform::pg_params params{artist_id, multirange_literal(ranges)};
+        r = co_await c.query(calendar_sql(), std::move(params));
     }
     co_return cal;
+}
+
+}  // namespace
+
+boost::asio::awaitable<domain::calendar> load_calendar(
+    platform::pg_connection& c,
+    const std::string& artist_id,
+    std::vector<std::pair<domain::instant, domain::instant>> ranges
+) {
+    platform::pg_params params{artist_id, multirange_literal(ranges)};
+    auto r = co_await c.query(calendar_sql(), std::move(params));
+    co_return co_await close_calendar(c, artist_id, std::move(ranges), std::move(r));
+}
+
+boost::asio::awaitable<create_context> lock_for_create(
+    platform::pg_connection& c,
+    const std::string& tenant_id,
+    const std::string& artist_id,
+    const std::optional<std::string>& project_id,
+    std::pair<domain::instant, domain::instant> range
+) {
+    std::vector<std::pair<domain::instant, domain::instant>> ranges{range};
+    // One round trip: the lock, then (in the same pipeline, so under the lock) the calendar.
+    std::vector<platform::pg_statement> stmts;
+    stmts.push_back({std::string(lock_artist_sql), platform::pg_params{tenant_id, artist_id, project_id}});
+    stmts.push_back({calendar_sql(), platform::pg_params{artist_id, multirange_literal(ranges)}});
+    auto results = co_await c.pipeline(std::move(stmts));
+    create_context out;
+    out.lock = read_lock(results[0], false);
+    if (!out.lock.artist_exists) co_return out;
+    out.cal = co_await close_calendar(c, artist_id, std::move(ranges), std::move(results[1]));
+    co_return out;
+}
+
+boost::asio::awaitable<target_context> lock_for_booking(
+    platform::pg_connection& c,
+    const std::string& tenant_id,
+    const std::string& booking_id,
+    std::vector<std::pair<domain::instant, domain::instant>> extra
+) {
+    // One round trip: lock the booking's artist, read the booking, and its calendar over its
+    // own range plus `extra` (the artist of a booking never changes, so the lock taken through
+    // the subquery is the right one).
+    std::vector<platform::pg_statement> stmts;
+    stmts.push_back({std::string(lock_booking_artist_sql), platform::pg_params{tenant_id, booking_id}});
+    stmts.push_back({find_booking_for_update_sql(), platform::pg_params{booking_id}});
+    stmts.push_back(
+        {booking_calendar_sql(), platform::pg_params{booking_id, multirange_literal(extra)}}
+    );
+    auto results = co_await c.pipeline(std::move(stmts));
+    target_context out;
+    if (results[1].rows() == 0) co_return out;
+    out.lock = read_lock(results[0], false);
+    out.row = read_booking(results[1], 0);
+    const auto& b = out.row->booking;
+    extra.emplace_back(b.start_time, b.end_time);
+    out.cal = co_await close_calendar(c, b.artist_id, std::move(extra), std::move(results[2]));
+    co_return out;
 }
 
 boost::asio::awaitable<std::vector<domain::booking>> find_exclusive_overlaps(

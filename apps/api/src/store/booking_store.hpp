@@ -43,6 +43,35 @@ boost::asio::awaitable<artist_lock> lock_artist(
     bool try_only = false
 );
 
+// The write path in one round trip: lock_artist plus the calendar over `range` (closed over
+// challenges like load_calendar, which may need more round trips in rare cases). `cal` is empty
+// when the artist does not exist.
+struct create_context {
+    artist_lock lock;
+    domain::calendar cal;
+};
+boost::asio::awaitable<create_context> lock_for_create(
+    platform::pg_connection& c,
+    const std::string& tenant_id,
+    const std::string& artist_id,
+    const std::optional<std::string>& project_id,
+    std::pair<domain::instant, domain::instant> range
+);
+
+// The same for an existing booking: its artist's lock, the booking (row-locked) and the
+// calendar over its range plus `extra`. `row` is nullopt when the booking is not visible.
+struct target_context {
+    artist_lock lock;
+    std::optional<booking_row> row;
+    domain::calendar cal;
+};
+boost::asio::awaitable<target_context> lock_for_booking(
+    platform::pg_connection& c,
+    const std::string& tenant_id,
+    const std::string& booking_id,
+    std::vector<std::pair<domain::instant, domain::instant>> extra
+);
+
 // One booking by id (nullopt when not visible). `for_update` takes its row lock.
 boost::asio::awaitable<std::optional<booking_row>> find_booking(
     platform::pg_connection& c, const std::string& id, bool for_update = false

@@ -10,9 +10,9 @@ namespace ptool::store {
 namespace {
 
 // See tenant_store.cpp on GCC 12: parameter lists are built before co_await.
-#define PTOOL_PROJECT_COLUMNS                                                         \
-    "id::text, name, code, description, created_by, "                                 \
-    "(extract(epoch FROM created_at) * 1000000)::int8, "                               \
+#define PTOOL_PROJECT_COLUMNS                            \
+    "id::text, name, code, description, created_by, "    \
+    "(extract(epoch FROM created_at) * 1000000)::int8, " \
     "(extract(epoch FROM updated_at) * 1000000)::int8"
 
 constexpr std::string_view insert_sql =

@@ -69,7 +69,8 @@ void check_user_id(const std::optional<std::string>& user_id, domain::field_erro
 // found the same member wrong).
 void merge_errors(domain::field_errors& errs, const domain::field_errors& extra) {
     for (const auto& e : extra) {
-        bool seen = std::any_of(errs.begin(), errs.end(), [&](const auto& x) { return x.path == e.path; });
+        bool seen =
+            std::any_of(errs.begin(), errs.end(), [&](const auto& x) { return x.path == e.path; });
         if (!seen) errs.push_back(e);
     }
 }
@@ -81,7 +82,9 @@ asio::awaitable<store::artist> insert_in(
     co_return a;
 }
 
-asio::awaitable<std::optional<store::artist>> read_in(platform::pg_connection& c, const std::string& id) {
+asio::awaitable<std::optional<store::artist>> read_in(
+    platform::pg_connection& c, const std::string& id
+) {
     co_return co_await store::find_artist(c, id);
 }
 
@@ -198,7 +201,9 @@ asio::awaitable<update_artist_result> update_artist(
     domain::instant now
 ) {
     merge_errors(input_errors, check_artist_patch(patch));
-    auto fn = [&](platform::pg_connection& c) { return update_in(c, id, patch, input_errors, now); };
+    auto fn = [&](platform::pg_connection& c) {
+        return update_in(c, id, patch, input_errors, now);
+    };
     co_return co_await platform::with_tenant_transaction(pool, tenant_id, fn);
 }
 

@@ -3,10 +3,11 @@
 
 #include "usecase/artists.hpp"
 
+#include <gtest/gtest.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <cstdlib>
-#include <gtest/gtest.h>
 #include <set>
 #include <thread>
 
@@ -18,17 +19,16 @@ namespace {
 namespace asio = boost::asio;
 
 // GoogleTest's ASSERT_* `return`, which a coroutine may not: these co_return instead.
-#define PTOOL_CO_ASSERT_TRUE(c)                 \
-    if (!(c)) {                                 \
-        ADD_FAILURE() << "expected true: " #c;  \
-        co_return;                              \
+#define PTOOL_CO_ASSERT_TRUE(c)                \
+    if (!(c)) {                                \
+        ADD_FAILURE() << "expected true: " #c; \
+        co_return;                             \
     }
 #define PTOOL_CO_ASSERT_EQ(a, b) \
     if (!((a) == (b))) {         \
         EXPECT_EQ(a, b);         \
         co_return;               \
     }
-
 
 std::string database_url() {
     const char* v = std::getenv("TEST_DATABASE_URL");  // NOLINT(concurrency-mt-unsafe)
@@ -46,7 +46,9 @@ domain::instant base_time() {
 
 void run(std::function<asio::awaitable<void>(platform::pg_pool&)> body) {
     asio::io_context ioc;
-    platform::pg_pool pool(ioc.get_executor(), platform::pg_pool::options{.conninfo = database_url(), .max_size = 4});
+    platform::pg_pool pool(
+        ioc.get_executor(), platform::pg_pool::options{.conninfo = database_url(), .max_size = 4}
+    );
     std::exception_ptr failure;
     asio::co_spawn(ioc, body(pool), [&](std::exception_ptr e) {
         failure = std::move(e);
@@ -67,14 +69,17 @@ asio::awaitable<store::artist> must_create(
 ) {
     auto r = co_await create_artist(pool, tenant, std::move(a), {}, at);
     if (auto* errs = std::get_if<domain::field_errors>(&r)) {
-        throw std::runtime_error("create_artist failed: " + errs->front().path + " " + errs->front().message);
+        throw std::runtime_error(
+            "create_artist failed: " + errs->front().path + " " + errs->front().message
+        );
     }
     co_return std::get<store::artist>(r);
 }
 
 asio::awaitable<void> create_and_read(platform::pg_pool& pool) {
     auto tenant = co_await create_tenant(pool, "artists pg", base_time());
-    new_artist in{"Mara Lindqvist", "Europe/Berlin", std::string("mara@example.com"), std::string("mara")};
+    new_artist in{
+        "Mara Lindqvist", "Europe/Berlin", std::string("mara@example.com"), std::string("mara")};
     auto a = co_await must_create(pool, tenant, in, base_time());
     EXPECT_EQ(a.name, "Mara Lindqvist");
     EXPECT_EQ(a.created_at, base_time());
@@ -158,7 +163,9 @@ asio::awaitable<void> patch_changes_and_clears(platform::pg_pool& pool) {
     EXPECT_EQ(*(co_await get_artist(pool, tenant, a.id)), b);
 
     // Nothing to change: nothing written, updated_at stays.
-    auto same = co_await update_artist(pool, tenant, a.id, artist_patch{}, {}, later + std::chrono::hours(1));
+    auto same = co_await update_artist(
+        pool, tenant, a.id, artist_patch{}, {}, later + std::chrono::hours(1)
+    );
     PTOOL_CO_ASSERT_TRUE(std::holds_alternative<store::artist>(same));
     EXPECT_EQ(std::get<store::artist>(same).updated_at, later);
 

@@ -10,12 +10,24 @@ namespace ptool::usecase {
 namespace {
 
 TEST(artist_rules, iana_zones_from_the_system_database) {
-    for (const char* ok : {"UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe",
-                           "Asia/Kolkata", "America/Argentina/Buenos_Aires"}) {
+    for (const char* ok :
+         {"UTC",
+          "Europe/Berlin",
+          "America/New_York",
+          "Australia/Lord_Howe",
+          "Asia/Kolkata",
+          "America/Argentina/Buenos_Aires"}) {
         EXPECT_TRUE(is_iana_timezone(ok)) << ok;
     }
-    for (const char* bad : {"", "Mars/Olympus", "europe/berlin", "Europe/Berlin ", "+01:00",
-                            "../../etc/passwd", "Europe/", "/usr/share/zoneinfo/UTC"}) {
+    for (const char* bad :
+         {"",
+          "Mars/Olympus",
+          "europe/berlin",
+          "Europe/Berlin ",
+          "+01:00",
+          "../../etc/passwd",
+          "Europe/",
+          "/usr/share/zoneinfo/UTC"}) {
         EXPECT_FALSE(is_iana_timezone(bad)) << bad;
     }
 }

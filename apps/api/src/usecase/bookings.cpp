@@ -63,7 +63,10 @@ asio::awaitable<booking_outcome> create_in(
     instant now,
     const event_encoder& encode
 ) {
-    auto lock = co_await store::lock_artist(c, tenant_id, nb.artist_id, nb.project_id);
+    auto ctx = co_await store::lock_for_create(
+        c, tenant_id, nb.artist_id, nb.project_id, {nb.start_time, nb.end_time}
+    );
+    const auto& lock = ctx.lock;
     if (!lock.artist_exists || !lock.project_exists) {
         domain::field_errors errs;
         if (!lock.artist_exists) errs.push_back({"/artistId", "no such artist in this tenant"});
@@ -75,39 +78,10 @@ asio::awaitable<booking_outcome> create_in(
         }
         co_return validation_error(std::move(errs));
     }
-    std::vector<std::pair<instant, instant>> ranges{{nb.start_time, nb.end_time}};
-    auto cal = co_await store::load_calendar(c, nb.artist_id, std::move(ranges));
-    auto res = domain::decide_create(nb, cal, lock.settings, now);
+    auto res = domain::decide_create(nb, ctx.cal, lock.settings, now);
     if (res.has_error()) co_return res.error();
     co_await write(c, tenant_id, actor, now, res.value(), encode);
     co_return std::move(res.value());
-}
-
-// Loads the target under its artist's lock, then the calendar over `extra` ranges as well.
-struct locked_target {
-    std::optional<store::booking_row> row;
-    domain::tenant_settings settings;
-    domain::calendar cal;
-};
-
-asio::awaitable<locked_target> load_target(
-    platform::pg_connection& c,
-    const std::string& tenant_id,
-    const std::string& booking_id,
-    std::vector<std::pair<instant, instant>> extra
-) {
-    locked_target out;
-    auto first = co_await store::find_booking(c, booking_id);
-    if (!first) co_return out;
-    auto lock = co_await store::lock_artist(c, tenant_id, first->booking.artist_id);
-    out.settings = lock.settings;
-    // Re-read under the lock: another writer may have changed it while we waited.
-    out.row = co_await store::find_booking(c, booking_id, /*for_update=*/true);
-    if (!out.row) co_return out;
-    const auto& b = out.row->booking;
-    extra.emplace_back(b.start_time, b.end_time);
-    out.cal = co_await store::load_calendar(c, b.artist_id, std::move(extra));
-    co_return out;
 }
 
 asio::awaitable<booking_outcome> transition_in(
@@ -119,9 +93,9 @@ asio::awaitable<booking_outcome> transition_in(
     instant now,
     const event_encoder& encode
 ) {
-    auto t = co_await load_target(c, tenant_id, booking_id, {});
+    auto t = co_await store::lock_for_booking(c, tenant_id, booking_id, {});
     if (!t.row) co_return booking_not_found{};
-    auto res = domain::decide_transition(t.row->booking, req, t.cal, t.settings, now);
+    auto res = domain::decide_transition(t.row->booking, req, t.cal, t.lock.settings, now);
     if (res.has_error()) co_return res.error();
     co_await write(c, tenant_id, actor, now, res.value(), encode);
     co_return std::move(res.value());
@@ -140,7 +114,7 @@ asio::awaitable<booking_outcome> patch_in(
     if (p.start_time && p.end_time && *p.start_time < *p.end_time) {
         extra.emplace_back(*p.start_time, *p.end_time);
     }
-    auto t = co_await load_target(c, tenant_id, booking_id, std::move(extra));
+    auto t = co_await store::lock_for_booking(c, tenant_id, booking_id, std::move(extra));
     if (!t.row) co_return booking_not_found{};
     if ((p.start_time || p.end_time) && !(p.start_time && p.end_time)) {
         // Only one end moves: the calendar must also cover the merged range.
@@ -152,7 +126,7 @@ asio::awaitable<booking_outcome> patch_in(
             t.cal = co_await store::load_calendar(c, b.artist_id, std::move(ranges));
         }
     }
-    auto res = domain::decide_patch(t.row->booking, p, t.cal, t.settings, now);
+    auto res = domain::decide_patch(t.row->booking, p, t.cal, t.lock.settings, now);
     if (res.has_error()) co_return res.error();
     co_await write(c, tenant_id, actor, now, res.value(), encode);
     co_return std::move(res.value());

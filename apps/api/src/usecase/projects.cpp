@@ -23,7 +23,8 @@ std::size_t utf8_length(std::string_view s) {
 
 void merge_errors(domain::field_errors& errs, const domain::field_errors& extra) {
     for (const auto& e : extra) {
-        bool seen = std::any_of(errs.begin(), errs.end(), [&](const auto& x) { return x.path == e.path; });
+        bool seen =
+            std::any_of(errs.begin(), errs.end(), [&](const auto& x) { return x.path == e.path; });
         if (!seen) errs.push_back(e);
     }
 }
@@ -35,7 +36,9 @@ asio::awaitable<store::project> insert_in(
     co_return p;
 }
 
-asio::awaitable<std::optional<store::project>> read_in(platform::pg_connection& c, const std::string& id) {
+asio::awaitable<std::optional<store::project>> read_in(
+    platform::pg_connection& c, const std::string& id
+) {
     co_return co_await store::find_project(c, id);
 }
 

@@ -2,10 +2,11 @@
 
 #include "usecase/projects.hpp"
 
+#include <gtest/gtest.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <cstdlib>
-#include <gtest/gtest.h>
 #include <thread>
 
 #include "usecase/tenants.hpp"
@@ -16,17 +17,16 @@ namespace {
 namespace asio = boost::asio;
 
 // GoogleTest's ASSERT_* `return`, which a coroutine may not: these co_return instead.
-#define PTOOL_CO_ASSERT_TRUE(c)                 \
-    if (!(c)) {                                 \
-        ADD_FAILURE() << "expected true: " #c;  \
-        co_return;                              \
+#define PTOOL_CO_ASSERT_TRUE(c)                \
+    if (!(c)) {                                \
+        ADD_FAILURE() << "expected true: " #c; \
+        co_return;                             \
     }
 #define PTOOL_CO_ASSERT_EQ(a, b) \
     if (!((a) == (b))) {         \
         EXPECT_EQ(a, b);         \
         co_return;               \
     }
-
 
 std::string database_url() {
     const char* v = std::getenv("TEST_DATABASE_URL");  // NOLINT(concurrency-mt-unsafe)
@@ -43,7 +43,9 @@ domain::instant base_time() {
 
 void run(std::function<asio::awaitable<void>(platform::pg_pool&)> body) {
     asio::io_context ioc;
-    platform::pg_pool pool(ioc.get_executor(), platform::pg_pool::options{.conninfo = database_url(), .max_size = 4});
+    platform::pg_pool pool(
+        ioc.get_executor(), platform::pg_pool::options{.conninfo = database_url(), .max_size = 4}
+    );
     std::exception_ptr failure;
     asio::co_spawn(ioc, body(pool), [&](std::exception_ptr e) {
         failure = std::move(e);
@@ -70,7 +72,9 @@ asio::awaitable<void> create_read_list(platform::pg_pool& pool) {
 
     for (int i = 0; i < 4; ++i) {
         new_project more{"P" + std::to_string(i), std::nullopt, std::string("d")};
-        co_await create_project(pool, tenant, more, "booker@pg", {}, base_time() + std::chrono::seconds(i + 1));
+        co_await create_project(
+            pool, tenant, more, "booker@pg", {}, base_time() + std::chrono::seconds(i + 1)
+        );
     }
     auto first = co_await list_projects(pool, tenant, std::nullopt, 2);
     PTOOL_CO_ASSERT_EQ(first.data.size(), 2U);

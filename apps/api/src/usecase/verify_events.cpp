@@ -49,9 +49,7 @@ bool is_instant_field(std::string_view f) {
            f == "updatedAt";
 }
 
-bool is_uuid_field(std::string_view f) {
-    return f == "id" || f == "artistId" || f == "projectId";
-}
+bool is_uuid_field(std::string_view f) { return f == "id" || f == "artistId" || f == "projectId"; }
 
 std::string_view sv(const json::string& s) { return {s.data(), s.size()}; }
 
@@ -262,7 +260,9 @@ std::optional<snapshot> check_event(
             problems.push_back(where + ": the first event has version " + snap["version"]);
         }
         if (previous != nullptr && !previous->is_null()) {
-            problems.push_back(where + ": a creation with previous " + shorten(json::serialize(*previous)));
+            problems.push_back(
+                where + ": a creation with previous " + shorten(json::serialize(*previous))
+            );
         }
         return snap;
     }

@@ -43,7 +43,7 @@ struct verify_summary {
 
 struct verify_options {
     std::optional<std::string> tenant_id;  // only this tenant; all tenants when nullopt
-    int page_size = 200;                    // bookings per read (each with all its events)
+    int page_size = 200;                   // bookings per read (each with all its events)
 };
 
 // Pure: the problems of one booking's history (empty when it replays to its row).

@@ -74,7 +74,8 @@ protected:
     // A hold as the API would show it right after creation.
     json::object new_hold(const std::string& id) {
         // A day of its own per booking, so pencils never meet the exclusion constraint.
-        const std::string day = "2031-05-" + std::string(day_ < 10 ? "0" : "") + std::to_string(day_);
+        const std::string day =
+            "2031-05-" + std::string(day_ < 10 ? "0" : "") + std::to_string(day_);
         ++day_;
         return json::object{
             {"id", id},
@@ -311,12 +312,15 @@ TEST_F(verify_fixture, VerifyLeavesOtherTenantsAlone) {
 
 // Pure checks -----------------------------------------------------------------------------------
 
-store::stored_booking_event event(long long seq, std::string type, json::object booking, json::value previous) {
+store::stored_booking_event event(
+    long long seq, std::string type, json::object booking, json::value previous
+) {
     store::stored_booking_event e;
     e.seq = seq;
     e.type = std::move(type);
     e.artist_id = json::value_to<std::string>(booking.at("artistId"));
-    e.payload = json::object{{"booking", std::move(booking)}, {"previous", std::move(previous)}, {"reason", nullptr}};
+    e.payload = json::object{
+        {"booking", std::move(booking)}, {"previous", std::move(previous)}, {"reason", nullptr}};
     return e;
 }
 

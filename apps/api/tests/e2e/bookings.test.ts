@@ -192,6 +192,37 @@ describe("POST /bookings and GET /bookings/{id}", () => {
   });
 });
 
+describe("routing and order of checks", () => {
+  test("known paths with a wrong method are 405 with Allow", async () => {
+    const a = await newArtist(ctx);
+    const b = await hold(ctx, a, 1, 2);
+    for (const [method, path] of [
+      ["DELETE", `/bookings/${b.id}`],
+      ["PUT", `/bookings/${b.id}`],
+      ["PUT", "/bookings"],
+      ["GET", `/bookings/${b.id}/release`],
+      ["POST", `/bookings/${b.id}/events`],
+      ["POST", "/events"],
+    ] as const) {
+      const res = await api(ctx, method, path, { role: "admin" });
+      assertProblem(res, 405, "method_not_allowed");
+      assert.ok((res.headers.get("allow") ?? "").length > 0, `${method} ${path}: Allow header`);
+    }
+    assertProblem(await api(ctx, "POST", `/bookings/${b.id}/teleport`, { role: "admin" }), 404, "not_found");
+  });
+
+  test("a transition: 404 before the body (422/415), 422 before 412", async () => {
+    assertProblem(await act(ctx, randomUUID(), "release", { body: { bogus: 1 } }), 404, "not_found");
+    const a = await newArtist(ctx);
+    const b = await hold(ctx, a, 1, 2);
+    assertProblem(await act(ctx, b.id, "release", { body: "reason=x", contentType: "text/plain" }), 415, "unsupported_media_type");
+    assertProblem(await act(ctx, b.id, "release", { body: "{" }), 400, "malformed_json");
+    const p = assertProblem(await act(ctx, b.id, "release", { body: { bogus: 1 }, headers: { "if-match": '"9"' } }), 422, "validation_failed");
+    assert.deepEqual(errorPaths(p), ["/bogus"]);
+    assert.equal((await get(ctx, b.id)).version, 1);
+  });
+});
+
 describe("validation (422 validation_failed lists every offending field)", () => {
   const bad = async (body: unknown, paths: string[], role: Role = "manager") => {
     const res = await createBooking(ctx, body, { role });
@@ -656,6 +687,17 @@ describe("GET /bookings: order, filters, pagination", () => {
     // unknown query parameters are ignored
     assert.equal((await api(ctx, "GET", `/bookings?artistId=${a}&colour=red`, { role: "viewer" })).status, 200);
     assert.equal((await api(ctx, "GET", `/bookings?limit=500`, { role: "viewer" })).status, 200);
+  });
+
+  test("the default page holds 50", async () => {
+    const m = await newArtist(ctx);
+    await Promise.all(Array.from({ length: 51 }, (_, i) => hold(ctx, m, i, i + 1)));
+    const page = await list(ctx, `artistId=${m}`);
+    assert.equal(page.data.length, 50);
+    assert.equal(typeof page.nextCursor, "string");
+    const rest = await list(ctx, `artistId=${m}&cursor=${encodeURIComponent(page.nextCursor!)}`);
+    assert.equal(rest.data.length, 1);
+    assert.equal(rest.nextCursor, null);
   });
 
   test("another tenant's list does not show these bookings", async () => {

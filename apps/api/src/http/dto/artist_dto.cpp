@@ -104,7 +104,8 @@ parsed_artist_create parse_artist_create(const boost::json::object& body) {
         errs.push_back({"/timezone", "is required"});
     }
     if (auto email = read_nullable_string(body, "email", errs)) out.value.email = std::move(*email);
-    if (auto user = read_nullable_string(body, "userId", errs)) out.value.user_id = std::move(*user);
+    if (auto user = read_nullable_string(body, "userId", errs))
+        out.value.user_id = std::move(*user);
     reject_unknown(body, {"name", "timezone", "email", "userId"}, errs);
     return out;
 }

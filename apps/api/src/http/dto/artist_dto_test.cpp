@@ -1,7 +1,8 @@
 #include "http/dto/artist_dto.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
 
 #include "http/dto/cursor.hpp"
 
@@ -17,8 +18,14 @@ std::vector<std::string> paths(const domain::field_errors& errs) {
 domain::instant at_us(long long us) { return domain::instant(std::chrono::microseconds(us)); }
 
 TEST(artist_dto, writes_every_member) {
-    store::artist a{"0f8fad5b-d9cb-469f-a165-70867728950e", "Mara", "Europe/Berlin", std::nullopt,
-                    "mara@login", at_us(1'800'000'000'000'000), at_us(1'800'000'000'500'000)};
+    store::artist a{
+        "0f8fad5b-d9cb-469f-a165-70867728950e",
+        "Mara",
+        "Europe/Berlin",
+        std::nullopt,
+        "mara@login",
+        at_us(1'800'000'000'000'000),
+        at_us(1'800'000'000'500'000)};
     auto j = to_json(a);
     EXPECT_EQ(j.size(), 7U);
     EXPECT_EQ(j.at("id"), "0f8fad5b-d9cb-469f-a165-70867728950e");

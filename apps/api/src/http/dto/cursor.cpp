@@ -34,9 +34,10 @@ std::string base64url_encode(std::string_view in) {
     out.reserve((in.size() + 2) / 3 * 4);
     std::size_t i = 0;
     for (; i + 3 <= in.size(); i += 3) {
-        std::uint32_t n = (static_cast<std::uint32_t>(static_cast<unsigned char>(in[i])) << 16U) |
-                          (static_cast<std::uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8U) |
-                          static_cast<std::uint32_t>(static_cast<unsigned char>(in[i + 2]));
+        std::uint32_t n =
+            (static_cast<std::uint32_t>(static_cast<unsigned char>(in[i])) << 16U) |
+            (static_cast<std::uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8U) |
+            static_cast<std::uint32_t>(static_cast<unsigned char>(in[i + 2]));
         out += alphabet[(n >> 18U) & 63U];
         out += alphabet[(n >> 12U) & 63U];
         out += alphabet[(n >> 6U) & 63U];

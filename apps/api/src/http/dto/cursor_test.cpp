@@ -14,11 +14,10 @@ TEST(cursor, round_trips) {
     };
     for (const auto& keys : cases) {
         auto c = encode_cursor(keys);
-        EXPECT_EQ(c.find_first_not_of(
-                      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-                  ),
-                  std::string::npos)
-            << c;
+        EXPECT_EQ(
+            c.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+            std::string::npos
+        ) << c;
         auto back = decode_cursor(c);
         ASSERT_TRUE(back.has_value()) << c;
         EXPECT_EQ(*back, keys);
@@ -38,16 +37,16 @@ TEST(cursor, every_payload_length_round_trips) {
 
 TEST(cursor, garbage_is_rejected) {
     const char* bad[] = {
-        "",                 // empty
-        "!!!!",             // outside the alphabet
-        "a",                // impossible length
-        "WyJhIl0=",         // padding (standard base64 of ["a"])
-        "WyJhIl0 ",         // whitespace
-        "e30",              // {} : not an array
-        "WzFd",             // [1] : not strings
-        "WyJh",             // ["a : not JSON
-        "aGVsbG8",          // hello
-        "WyJhIl1",          // non-zero trailing bits
+        "",          // empty
+        "!!!!",      // outside the alphabet
+        "a",         // impossible length
+        "WyJhIl0=",  // padding (standard base64 of ["a"])
+        "WyJhIl0 ",  // whitespace
+        "e30",       // {} : not an array
+        "WzFd",      // [1] : not strings
+        "WyJh",      // ["a : not JSON
+        "aGVsbG8",   // hello
+        "WyJhIl1",   // non-zero trailing bits
     };
     for (const char* c : bad) EXPECT_FALSE(decode_cursor(c).has_value()) << c;
     EXPECT_TRUE(decode_cursor("WyJhIl0").has_value());  // ["a"], the valid control

@@ -25,7 +25,9 @@ std::optional<std::string> read_optional_string(
     auto it = body.find(key);
     if (it == body.end() || (nullable && it->value().is_null())) return std::nullopt;
     if (!it->value().is_string()) {
-        errs.push_back({"/" + std::string(key), nullable ? "must be a string or null" : "must be a string"});
+        errs.push_back(
+            {"/" + std::string(key), nullable ? "must be a string or null" : "must be a string"}
+        );
         return std::nullopt;
     }
     return std::string(it->value().as_string());

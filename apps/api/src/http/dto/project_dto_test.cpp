@@ -1,7 +1,8 @@
 #include "http/dto/project_dto.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
 
 #include "http/dto/cursor.hpp"
 
@@ -11,8 +12,14 @@ namespace {
 domain::instant at_us(long long us) { return domain::instant(std::chrono::microseconds(us)); }
 
 TEST(project_dto, writes_every_member) {
-    store::project p{"0f8fad5b-d9cb-469f-a165-70867728950e", "Tour", "T-1", std::nullopt, "booker@x",
-                     at_us(0), at_us(1)};
+    store::project p{
+        "0f8fad5b-d9cb-469f-a165-70867728950e",
+        "Tour",
+        "T-1",
+        std::nullopt,
+        "booker@x",
+        at_us(0),
+        at_us(1)};
     auto j = to_json(p);
     EXPECT_EQ(j.size(), 7U);
     EXPECT_EQ(j.at("name"), "Tour");
@@ -45,7 +52,9 @@ TEST(project_dto, create_reads_members) {
 }
 
 TEST(project_dto, create_lists_every_type_error) {
-    auto p = parse_project_create(boost::json::parse(R"({"code":1,"description":{},"x":0})").as_object());
+    auto p =
+        parse_project_create(boost::json::parse(R"({"code":1,"description":{},"x":0})").as_object()
+        );
     std::vector<std::string> paths;
     for (const auto& e : p.errors) paths.push_back(e.path);
     std::sort(paths.begin(), paths.end());

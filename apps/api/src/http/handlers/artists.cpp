@@ -1,6 +1,8 @@
 // /api/v1/artists: create (manager+, Idempotency-Key), list and read (every role), change
 // (manager+, no If-Match). Order of checks (SPEC §10): 401 -> 403 -> 404 -> 400/415/422.
 
+#include "usecase/artists.hpp"
+
 #include <algorithm>
 #include <boost/beast/http/field.hpp>
 
@@ -13,7 +15,6 @@
 #include "http/problem.hpp"
 #include "http/routes.hpp"
 #include "http/schema_validator.hpp"
-#include "usecase/artists.hpp"
 
 namespace ptool::http {
 
@@ -35,7 +36,8 @@ std::optional<std::string> query_value(const request_context& ctx, std::string_v
 // Schema errors first; decoder errors only for members the schema did not already report.
 domain::field_errors merge_errors(domain::field_errors errs, const domain::field_errors& extra) {
     for (const auto& e : extra) {
-        bool seen = std::any_of(errs.begin(), errs.end(), [&](const auto& x) { return x.path == e.path; });
+        bool seen =
+            std::any_of(errs.begin(), errs.end(), [&](const auto& x) { return x.path == e.path; });
         if (!seen) errs.push_back(e);
     }
     return errs;
@@ -45,13 +47,16 @@ std::string location_of(const store::artist& a) { return "/api/v1/artists/" + a.
 
 // ---- POST /artists -------------------------------------------------------------------------
 
-asio::awaitable<response> create_artist_now(request_context& ctx, services& s, const principal& me) {
+asio::awaitable<response> create_artist_now(
+    request_context& ctx, services& s, const principal& me
+) {
     // An empty body (no Content-Type needed) reads as {}, so it is a 422 naming `name`.
     auto body = read_json_body(ctx.req, body_kind::optional_object);
     if (auto* p = std::get_if<problem>(&body)) co_return problem_response(*p, ctx.req);
     const auto& obj = std::get<boost::json::object>(body);
     auto parsed = dto::parse_artist_create(obj);
-    auto errs = merge_errors(schema_validator::embedded().validate("ArtistCreate", obj), parsed.errors);
+    auto errs =
+        merge_errors(schema_validator::embedded().validate("ArtistCreate", obj), parsed.errors);
     auto result = co_await usecase::create_artist(
         s.pool, me.tenant_id, std::move(parsed.value), std::move(errs), s.clock.now()
     );
@@ -69,7 +74,9 @@ asio::awaitable<response> post_artists(request_context& ctx, services s) {
     if (auto* p = std::get_if<problem>(&who)) co_return problem_response(*p, ctx.req);
     const auto& me = std::get<principal>(who);
     if (!domain::at_least(me.role, domain::role::manager)) {
-        co_return problem_response(forbidden("Only a manager or admin may create artists."), ctx.req);
+        co_return problem_response(
+            forbidden("Only a manager or admin may create artists."), ctx.req
+        );
     }
     idempotent_work work = [&]() { return create_artist_now(ctx, s, me); };
     co_return co_await run_idempotent(s, ctx, me, std::move(work));
@@ -112,7 +119,9 @@ asio::awaitable<response> patch_artist(request_context& ctx, services s) {
     if (auto* p = std::get_if<problem>(&who)) co_return problem_response(*p, ctx.req);
     const auto& me = std::get<principal>(who);
     if (!domain::at_least(me.role, domain::role::manager)) {
-        co_return problem_response(forbidden("Only a manager or admin may change artists."), ctx.req);
+        co_return problem_response(
+            forbidden("Only a manager or admin may change artists."), ctx.req
+        );
     }
     std::string id(ctx.param("id"));
     if (!is_uuid(id)) co_return problem_response(not_found("No such artist."), ctx.req);
@@ -125,7 +134,8 @@ asio::awaitable<response> patch_artist(request_context& ctx, services s) {
     }
     const auto& obj = std::get<boost::json::object>(body);
     auto parsed = dto::parse_artist_patch(obj);
-    auto errs = merge_errors(schema_validator::embedded().validate("ArtistPatch", obj), parsed.errors);
+    auto errs =
+        merge_errors(schema_validator::embedded().validate("ArtistPatch", obj), parsed.errors);
     auto result = co_await usecase::update_artist(
         s.pool, me.tenant_id, id, std::move(parsed.value), std::move(errs), s.clock.now()
     );
@@ -135,15 +145,23 @@ asio::awaitable<response> patch_artist(request_context& ctx, services s) {
     if (auto* e = std::get_if<domain::field_errors>(&result)) {
         co_return problem_response(validation_failed(*e), ctx.req);
     }
-    co_return json_response(bhttp::status::ok, dto::to_json(std::get<store::artist>(result)), ctx.req);
+    co_return json_response(
+        bhttp::status::ok, dto::to_json(std::get<store::artist>(result)), ctx.req
+    );
 }
 
 }  // namespace
 
 void add_artist_routes(router& r, services s) {
-    r.add(bhttp::verb::post, "/api/v1/artists", [s](request_context& ctx) { return post_artists(ctx, s); });
-    r.add(bhttp::verb::get, "/api/v1/artists", [s](request_context& ctx) { return list_artists(ctx, s); });
-    r.add(bhttp::verb::get, "/api/v1/artists/{id}", [s](request_context& ctx) { return get_artist(ctx, s); });
+    r.add(bhttp::verb::post, "/api/v1/artists", [s](request_context& ctx) {
+        return post_artists(ctx, s);
+    });
+    r.add(bhttp::verb::get, "/api/v1/artists", [s](request_context& ctx) {
+        return list_artists(ctx, s);
+    });
+    r.add(bhttp::verb::get, "/api/v1/artists/{id}", [s](request_context& ctx) {
+        return get_artist(ctx, s);
+    });
     r.add(bhttp::verb::patch, "/api/v1/artists/{id}", [s](request_context& ctx) {
         return patch_artist(ctx, s);
     });

@@ -318,17 +318,27 @@ asio::awaitable<response> patch_booking(request_context& ctx, services s) {
         co_return problem_response(forbidden("Your role may not change bookings."), ctx.req);
     }
     auto body = read_json_body(ctx.req, body_kind::merge_patch);
-    if (auto* p = std::get_if<problem>(&body)) co_return problem_response(*p, ctx.req);
+    if (auto* p = std::get_if<problem>(&body)) {
+        std::string bid(ctx.param("id"));
+        if (!is_uuid(bid) || !co_await s.bookings.get(me.tenant_id, bid)) {
+            co_return problem_response(not_found("No such booking."), ctx.req);
+        }
+        co_return problem_response(*p, ctx.req);
+    }
     const auto& obj = std::get<json::object>(body);
     if (auto p = forbidden_by_body(me, obj)) co_return problem_response(*p, ctx.req);
     std::string id(ctx.param("id"));
     if (!is_uuid(id)) co_return problem_response(not_found("No such booking."), ctx.req);
-    // 404 before 422: look the booking up first.
-    auto existing = co_await s.bookings.get(me.tenant_id, id);
-    if (!existing) co_return problem_response(not_found("No such booking."), ctx.req);
+    // 404 comes before 422 and 428: on those paths only, look the booking up first (the write
+    // itself answers 404 otherwise, saving a round trip on the common path).
     auto parsed = dto::parse_booking_patch(json::value(obj));
-    if (!parsed.errors.empty()) co_return problem_response(validation_failed(parsed.errors), ctx.req);
     auto match = if_match(ctx.req);
+    if (!parsed.errors.empty() || !match) {
+        if (!co_await s.bookings.get(me.tenant_id, id)) {
+            co_return problem_response(not_found("No such booking."), ctx.req);
+        }
+    }
+    if (!parsed.errors.empty()) co_return problem_response(validation_failed(parsed.errors), ctx.req);
     if (!match) {
         co_return problem_response(
             make_problem(
@@ -362,13 +372,8 @@ asio::awaitable<response> transition_now(
     services& s,
     const principal& me,
     const std::string& id,
-    domain::booking_action action,
-    const json::value& body
+    domain::transition_request req
 ) {
-    auto parsed = dto::parse_transition(action, body);
-    if (!parsed.errors.empty()) co_return problem_response(validation_failed(parsed.errors), ctx.req);
-    auto req = std::move(parsed.value);
-    req.if_match = if_match(ctx.req);
     auto out = co_await s.bookings.transition(me.tenant_id, me.user, id, std::move(req), s.clock.now());
     co_return outcome_response(out, bhttp::status::ok, ctx.req);
 }
@@ -389,12 +394,25 @@ asio::awaitable<response> transition(
     }
     std::string id(ctx.param("id"));
     if (!is_uuid(id)) co_return problem_response(not_found("No such booking."), ctx.req);
-    auto existing = co_await s.bookings.get(me.tenant_id, id);
-    if (!existing) co_return problem_response(not_found("No such booking."), ctx.req);
     auto body = read_json_body(ctx.req, body_kind::optional_object);
-    if (auto* p = std::get_if<problem>(&body)) co_return problem_response(*p, ctx.req);
-    json::value value = std::get<json::object>(body);
-    idempotent_work work = [&]() { return transition_now(ctx, s, me, id, action, value); };
+    std::optional<problem> body_problem;
+    dto::parsed_transition parsed;
+    if (auto* p = std::get_if<problem>(&body)) {
+        body_problem = *p;
+    } else {
+        parsed = dto::parse_transition(action, json::value(std::get<json::object>(body)));
+        if (!parsed.errors.empty()) body_problem = validation_failed(parsed.errors);
+    }
+    if (body_problem) {
+        // 404 comes first; only this path pays for the extra read.
+        if (!co_await s.bookings.get(me.tenant_id, id)) {
+            co_return problem_response(not_found("No such booking."), ctx.req);
+        }
+        co_return problem_response(*body_problem, ctx.req);
+    }
+    auto req = std::move(parsed.value);
+    req.if_match = if_match(ctx.req);
+    idempotent_work work = [&]() { return transition_now(ctx, s, me, id, req); };
     co_return co_await run_idempotent(s, ctx, me, std::move(work));
 }
 

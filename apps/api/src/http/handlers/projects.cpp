@@ -1,6 +1,8 @@
 // /api/v1/projects: create (booker+, Idempotency-Key), list and read (every role).
 // Order of checks (SPEC §10): 401 -> 403 -> 404 -> 400/415/422.
 
+#include "usecase/projects.hpp"
+
 #include <algorithm>
 #include <boost/beast/http/field.hpp>
 
@@ -13,7 +15,6 @@
 #include "http/problem.hpp"
 #include "http/routes.hpp"
 #include "http/schema_validator.hpp"
-#include "usecase/projects.hpp"
 
 namespace ptool::http {
 
@@ -35,7 +36,8 @@ std::optional<std::string> query_value(const request_context& ctx, std::string_v
 // Schema errors first; decoder errors only for members the schema did not already report.
 domain::field_errors merge_errors(domain::field_errors errs, const domain::field_errors& extra) {
     for (const auto& e : extra) {
-        bool seen = std::any_of(errs.begin(), errs.end(), [&](const auto& x) { return x.path == e.path; });
+        bool seen =
+            std::any_of(errs.begin(), errs.end(), [&](const auto& x) { return x.path == e.path; });
         if (!seen) errs.push_back(e);
     }
     return errs;
@@ -43,13 +45,16 @@ domain::field_errors merge_errors(domain::field_errors errs, const domain::field
 
 // ---- POST /projects ------------------------------------------------------------------------
 
-asio::awaitable<response> create_project_now(request_context& ctx, services& s, const principal& me) {
+asio::awaitable<response> create_project_now(
+    request_context& ctx, services& s, const principal& me
+) {
     // An empty body (no Content-Type needed) reads as {}, so it is a 422 naming `name`.
     auto body = read_json_body(ctx.req, body_kind::optional_object);
     if (auto* p = std::get_if<problem>(&body)) co_return problem_response(*p, ctx.req);
     const auto& obj = std::get<boost::json::object>(body);
     auto parsed = dto::parse_project_create(obj);
-    auto errs = merge_errors(schema_validator::embedded().validate("ProjectCreate", obj), parsed.errors);
+    auto errs =
+        merge_errors(schema_validator::embedded().validate("ProjectCreate", obj), parsed.errors);
     auto result = co_await usecase::create_project(
         s.pool, me.tenant_id, std::move(parsed.value), me.user, std::move(errs), s.clock.now()
     );
@@ -67,7 +72,9 @@ asio::awaitable<response> post_projects(request_context& ctx, services s) {
     if (auto* p = std::get_if<problem>(&who)) co_return problem_response(*p, ctx.req);
     const auto& me = std::get<principal>(who);
     if (!domain::at_least(me.role, domain::role::booker)) {
-        co_return problem_response(forbidden("Only a booker, manager or admin may create projects."), ctx.req);
+        co_return problem_response(
+            forbidden("Only a booker, manager or admin may create projects."), ctx.req
+        );
     }
     idempotent_work work = [&]() { return create_project_now(ctx, s, me); };
     co_return co_await run_idempotent(s, ctx, me, std::move(work));
@@ -106,8 +113,12 @@ asio::awaitable<response> get_project(request_context& ctx, services s) {
 }  // namespace
 
 void add_project_routes(router& r, services s) {
-    r.add(bhttp::verb::post, "/api/v1/projects", [s](request_context& ctx) { return post_projects(ctx, s); });
-    r.add(bhttp::verb::get, "/api/v1/projects", [s](request_context& ctx) { return list_projects(ctx, s); });
+    r.add(bhttp::verb::post, "/api/v1/projects", [s](request_context& ctx) {
+        return post_projects(ctx, s);
+    });
+    r.add(bhttp::verb::get, "/api/v1/projects", [s](request_context& ctx) {
+        return list_projects(ctx, s);
+    });
     r.add(bhttp::verb::get, "/api/v1/projects/{id}", [s](request_context& ctx) {
         return get_project(ctx, s);
     });

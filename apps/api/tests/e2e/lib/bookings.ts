@@ -6,6 +6,7 @@ import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 
+import { createArtist, createProject } from "./api.ts";
 import { assertProblem, call, type CallOptions, type Response } from "./http.ts";
 import { ptoolBin, ptoolEnv } from "./server.ts";
 import { createTenant, ROLES, token, type Role } from "./tenant.ts";
@@ -84,20 +85,14 @@ export function api(ctx: Ctx, method: string, path: string, o: CallOptions & { r
   return call(ctx.base, method, `/api/v1${path}`, { token: ctx.tokens[role ?? "booker"], ...rest });
 }
 
-/** Creates an artist (as manager); resolves with its id. */
-export async function newArtist(ctx: Ctx, name = `Artist ${randomUUID().slice(0, 6)}`): Promise<string> {
-  const res = await api(ctx, "POST", "/artists", { role: "manager", body: { name, timezone: "Europe/Berlin" } });
-  assert.equal(res.status, 201, `POST /artists: ${res.status} ${res.text}`);
-  assert.match(res.json.id, UUID_RE);
-  return res.json.id;
+/** Creates an artist (as manager, lib/api.ts createArtist); resolves with its id. */
+export async function newArtist(ctx: Ctx): Promise<string> {
+  return (await createArtist(ctx.base, ctx.tokens.manager)).id;
 }
 
-/** Creates a project (as booker); resolves with its id. */
-export async function newProject(ctx: Ctx, name = `Project ${randomUUID().slice(0, 6)}`): Promise<string> {
-  const res = await api(ctx, "POST", "/projects", { role: "booker", body: { name } });
-  assert.equal(res.status, 201, `POST /projects: ${res.status} ${res.text}`);
-  assert.match(res.json.id, UUID_RE);
-  return res.json.id;
+/** Creates a project (as booker, lib/api.ts createProject); resolves with its id. */
+export async function newProject(ctx: Ctx): Promise<string> {
+  return (await createProject(ctx.base, ctx.tokens.booker)).id;
 }
 
 // Time --------------------------------------------------------------------------------------
