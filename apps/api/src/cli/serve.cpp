@@ -111,7 +111,9 @@ int serve(platform::config cfg) {
     http::authenticator auth(
         cfg.jwt_secret,
         [&pool](std::string tid) { return usecase::tenant_exists(pool, std::move(tid)); },
-        [&clk] { return std::chrono::system_clock::time_point(clk.now()); }
+        // Real time, not the service clock: the test clock moves booking time (TTLs, sweeper,
+        // validation), while tokens keep their real expiry.
+        [] { return std::chrono::system_clock::now(); }
     );
     usecase::booking_service bookings(pool, [](const domain::booking_change& ch) {
         return boost::json::serialize(http::dto::event_payload(ch));

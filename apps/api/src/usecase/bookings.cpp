@@ -95,6 +95,18 @@ asio::awaitable<booking_outcome> transition_in(
 ) {
     auto t = co_await store::lock_for_booking(c, tenant_id, booking_id, {});
     if (!t.row) co_return booking_not_found{};
+    if (req.action == domain::booking_action::challenge) {
+        // Who may challenge is read per pencil (SPEC §10): the holds overlapping each pencil
+        // the caller overlaps count, even where they miss the caller. Widen to those pencils.
+        const auto& me = t.row->booking;
+        std::vector<std::pair<instant, instant>> ranges{{me.start_time, me.end_time}};
+        for (const auto& b : t.cal.bookings) {
+            if (b.status == domain::booking_status::pencil && b.id != me.id && domain::overlaps(b, me)) {
+                ranges.emplace_back(b.start_time, b.end_time);
+            }
+        }
+        if (ranges.size() > 1) t.cal = co_await store::load_calendar(c, me.artist_id, std::move(ranges));
+    }
     auto res = domain::decide_transition(t.row->booking, req, t.cal, t.lock.settings, now);
     if (res.has_error()) co_return res.error();
     co_await write(c, tenant_id, actor, now, res.value(), encode);

@@ -429,6 +429,10 @@ json::object event_json(const store::event_row& e) {
     boost::system::error_code ec;
     auto v = json::parse(e.payload, ec);
     if (!ec && v.is_object()) se.payload = v.as_object();
+    // jsonb keeps keys sorted; show the booking in the API's member order.
+    if (auto* b = se.payload.if_contains("booking")) {
+        if (auto parsed = dto::booking_from_json(*b)) *b = dto::to_json(*parsed);
+    }
     return dto::to_json(se);
 }
 
