@@ -7,12 +7,14 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid_io.hpp>
 #include <cstdlib>
 #include <gtest/gtest.h>
 #include <thread>
 
+#include "http/dto/booking_dto.hpp"
 #include "platform/pg_transaction.hpp"
 #include "usecase/tenants.hpp"
 
@@ -39,9 +41,9 @@ instant now() {
     return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
 }
 
-// A minimal payload: these tests check rows and event order, not the wire format.
+// The server's own payloads, so that `ptool verify-events` over the test database stays clean.
 std::string encode(const domain::booking_change& ch) {
-    return "{\"version\": " + std::to_string(ch.after.version) + "}";
+    return boost::json::serialize(http::dto::event_payload(ch));
 }
 
 void run(std::function<asio::awaitable<void>(platform::pg_pool&)> body, std::size_t pool_size = 4) {
