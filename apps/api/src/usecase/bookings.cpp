@@ -248,6 +248,21 @@ asio::awaitable<booking_outcome> booking_service::on_conflict(
     co_return e;
 }
 
+asio::awaitable<booking_outcome> booking_service::conflict_of(
+    std::string tenant_id,
+    std::string booking_id,
+    std::optional<instant> start,
+    std::optional<instant> end,
+    instant now
+) {
+    auto target = co_await get(tenant_id, booking_id);
+    if (!target) co_return booking_not_found{};
+    const auto& b = target->booking;
+    co_return co_await on_conflict(
+        tenant_id, b.artist_id, start.value_or(b.start_time), end.value_or(b.end_time), b.id, now
+    );
+}
+
 asio::awaitable<booking_outcome> booking_service::create(
     std::string tenant_id, std::string actor, domain::new_booking nb, instant now
 ) {
@@ -278,10 +293,7 @@ asio::awaitable<booking_outcome> booking_service::transition(
     } catch (const platform::db_error& e) {
         if (e.kind() != platform::sql_class::exclusion_violation) throw;
     }
-    auto target = co_await get(tenant_id, booking_id);
-    if (!target) co_return booking_not_found{};
-    const auto& b = target->booking;
-    co_return co_await on_conflict(tenant_id, b.artist_id, b.start_time, b.end_time, b.id, now);
+    co_return co_await conflict_of(tenant_id, booking_id, std::nullopt, std::nullopt, now);
 }
 
 asio::awaitable<booking_outcome> booking_service::patch(
@@ -299,12 +311,7 @@ asio::awaitable<booking_outcome> booking_service::patch(
     } catch (const platform::db_error& e) {
         if (e.kind() != platform::sql_class::exclusion_violation) throw;
     }
-    auto target = co_await get(tenant_id, booking_id);
-    if (!target) co_return booking_not_found{};
-    const auto& b = target->booking;
-    auto from = p.start_time.value_or(b.start_time);
-    auto to = p.end_time.value_or(b.end_time);
-    co_return co_await on_conflict(tenant_id, b.artist_id, from, to, b.id, now);
+    co_return co_await conflict_of(tenant_id, booking_id, p.start_time, p.end_time, now);
 }
 
 asio::awaitable<std::optional<store::booking_row>> booking_service::get(

@@ -95,12 +95,22 @@ public:
     boost::asio::awaitable<int> sweep_once(domain::instant now, int batch);
 
 private:
+    // The constraint refused a write (23P01): the bookings blocking [from, to), as a 409.
     boost::asio::awaitable<booking_outcome> on_conflict(
         std::string tenant_id,
         std::string artist_id,
         domain::instant from,
         domain::instant to,
         std::optional<std::string> except_id,
+        domain::instant now
+    );
+
+    // The same for an existing booking moved to [start, end) (its own range when not given).
+    boost::asio::awaitable<booking_outcome> conflict_of(
+        std::string tenant_id,
+        std::string booking_id,
+        std::optional<domain::instant> start,
+        std::optional<domain::instant> end,
         domain::instant now
     );
 
