@@ -7,16 +7,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
-#include <cstdlib>
-#include <thread>
 
+#include "platform/pg_test_support.hpp"
 #include "platform/pg_transaction.hpp"
 #include "store/idempotency_store.hpp"
 #include "usecase/tenants.hpp"
@@ -29,49 +26,18 @@ namespace bhttp = boost::beast::http;
 using namespace boost::asio::experimental::
     awaitable_operators;  // NOLINT(google-build-using-namespace)
 
-// GoogleTest's ASSERT_* `return`, which a coroutine may not: these co_return instead.
-#define PTOOL_CO_ASSERT_TRUE(c)                \
-    if (!(c)) {                                \
-        ADD_FAILURE() << "expected true: " #c; \
-        co_return;                             \
-    }
-#define PTOOL_CO_ASSERT_EQ(a, b) \
-    if (!((a) == (b))) {         \
-        EXPECT_EQ(a, b);         \
-        co_return;               \
-    }
-
 constexpr const char* path = "/api/v1/things";
-
-std::string database_url() {
-    const char* v = std::getenv("TEST_DATABASE_URL");  // NOLINT(concurrency-mt-unsafe)
-    if (v == nullptr || *v == '\0') {
-        ADD_FAILURE() << "TEST_DATABASE_URL is not set";
-        return {};
-    }
-    return v;
-}
 
 struct env {
     platform::pg_pool& pool;
     platform::clock& clock;
 };
 
-void run(std::function<asio::awaitable<void>(env)> body) {
-    asio::io_context ioc;
-    platform::pg_pool pool(
-        ioc.get_executor(), platform::pg_pool::options{.conninfo = database_url(), .max_size = 6}
-    );
+// Each test gets its own adjustable clock besides the pool.
+void run(const std::function<asio::awaitable<void>(env)>& body) {
     platform::clock clock(/*adjustable=*/true);
-    std::exception_ptr failure;
-    asio::co_spawn(ioc, body(env{pool, clock}), [&](std::exception_ptr e) {
-        failure = std::move(e);
-        pool.close();
-    });
-    std::thread second([&ioc] { ioc.run(); });
-    ioc.run();
-    second.join();
-    if (failure) std::rethrow_exception(failure);
+    auto with_clock = [&body, &clock](platform::pg_pool& pool) { return body(env{pool, clock}); };
+    platform::testing::run_with_pool(with_clock, 6);
 }
 
 request make_request(const std::optional<std::string>& key, std::string body) {

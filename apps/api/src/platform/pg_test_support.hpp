@@ -1,8 +1,10 @@
 #pragma once
 
-// Test-only helpers for the platform PostgreSQL suites (pg_*_pgtest.cpp): database URLs from the
-// environment and an io_context runner that spawns coroutines on their own strands (as the
-// server does) and rethrows their exceptions into the test.
+// Test-only helpers for the asynchronous PostgreSQL suites (*_pgtest.cpp): database URLs from the
+// environment, an io_context runner that spawns coroutines on their own strands (as the server
+// does) and rethrows their exceptions into the test, a runner that hands a test body a pg_pool,
+// and co_return-ing assertions for coroutine test bodies. Header-only, so no production
+// library compiles it.
 //
 // Environment (required: an unset variable fails the test, it never skips):
 //   TEST_DATABASE_URL        application role (ptool_app, no CREATE on schema public)
@@ -25,7 +27,24 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
+
+#include "platform/clock.hpp"
+#include "platform/pg_pool.hpp"
+
+// GoogleTest's ASSERT_* `return`, which a coroutine may not: these co_return instead. For test
+// files that include <gtest/gtest.h>.
+#define PTOOL_CO_ASSERT_TRUE(c)                \
+    if (!(c)) {                                \
+        ADD_FAILURE() << "expected true: " #c; \
+        co_return;                             \
+    }
+#define PTOOL_CO_ASSERT_EQ(a, b) \
+    if (!((a) == (b))) {         \
+        EXPECT_EQ(a, b);         \
+        co_return;               \
+    }
 
 namespace ptool::platform::testing {
 
@@ -135,6 +154,32 @@ inline void run_test(
     test_loop loop;
     loop.spawn(make(loop.executor()));
     loop.run(threads);
+}
+
+// The system clock's now, to the microsecond (what timestamptz keeps).
+inline time_point now() {
+    return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+}
+
+// Runs `body(pool)` on an io_context with two threads, `pool` holding up to `pool_size`
+// connections to TEST_DATABASE_URL; closes the pool when the body ends and rethrows what it
+// threw. Throws when TEST_DATABASE_URL is unset.
+inline void run_with_pool(
+    const std::function<boost::asio::awaitable<void>(pg_pool&)>& body, std::size_t pool_size = 4
+) {
+    boost::asio::io_context ioc;
+    pg_pool pool(ioc.get_executor(), pg_pool::options{.conninfo = app_url(), .max_size = pool_size});
+    std::exception_ptr failure;
+    boost::asio::co_spawn(ioc, body(pool), [&](std::exception_ptr e) {
+        failure = std::move(e);
+        pool.close();
+    });
+    std::thread second([&ioc] { ioc.run(); });
+    ioc.run();
+    second.join();
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
 }
 
 // Lets other handlers run; used to wait for a state change without sleeping for time.

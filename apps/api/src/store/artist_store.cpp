@@ -1,9 +1,9 @@
 // Artist rows: insert, read one, keyset-paged list, update. Instants travel as microseconds
-// since the epoch (exact, independent of the session's TimeZone).
+// since the epoch (store/rows.hpp).
 
 #include "store/artist_store.hpp"
 
-#include <charconv>
+#include "store/rows.hpp"
 
 namespace ptool::store {
 
@@ -32,18 +32,6 @@ constexpr std::string_view update_sql =
     "updated_at = $6::timestamptz WHERE id = $1::uuid";
 
 #undef PTOOL_ARTIST_COLUMNS
-
-domain::instant us_to_instant(std::string_view s) {
-    long long v = 0;
-    std::from_chars(s.data(), s.data() + s.size(), v);
-    return domain::instant(std::chrono::microseconds(v));
-}
-
-std::optional<std::string> opt_string(const platform::pg_result& r, int row, int col) {
-    auto v = r.opt(row, col);
-    if (!v) return std::nullopt;
-    return std::string(*v);
-}
 
 artist read_artist(const platform::pg_result& r, int row) {
     artist a;
@@ -86,17 +74,9 @@ boost::asio::awaitable<std::optional<artist>> find_artist(
 boost::asio::awaitable<std::vector<artist>> list_artists(
     platform::pg_connection& c, const std::optional<artist_position>& after, int limit
 ) {
-    platform::pg_params params;
-    if (after) {
-        params = {domain::format_instant(after->created_at), after->id, std::to_string(limit)};
-    } else {
-        params = {std::to_string(limit)};
-    }
+    auto params = keyset_params(after, limit);
     auto r = co_await c.query(after ? list_after_sql : list_first_sql, std::move(params));
-    std::vector<artist> out;
-    out.reserve(static_cast<std::size_t>(r.rows()));
-    for (int i = 0; i < r.rows(); ++i) out.push_back(read_artist(r, i));
-    co_return out;
+    co_return read_rows(r, read_artist);
 }
 
 boost::asio::awaitable<bool> update_artist(platform::pg_connection& c, const artist& a) {

@@ -1,9 +1,9 @@
 // Project rows: insert, read one, keyset-paged list. Instants travel as microseconds since the
-// epoch (exact, independent of the session's TimeZone).
+// epoch (store/rows.hpp).
 
 #include "store/project_store.hpp"
 
-#include <charconv>
+#include "store/rows.hpp"
 
 namespace ptool::store {
 
@@ -28,18 +28,6 @@ constexpr std::string_view list_after_sql =
     "ORDER BY created_at, id LIMIT $3::int4";
 
 #undef PTOOL_PROJECT_COLUMNS
-
-domain::instant us_to_instant(std::string_view s) {
-    long long v = 0;
-    std::from_chars(s.data(), s.data() + s.size(), v);
-    return domain::instant(std::chrono::microseconds(v));
-}
-
-std::optional<std::string> opt_string(const platform::pg_result& r, int row, int col) {
-    auto v = r.opt(row, col);
-    if (!v) return std::nullopt;
-    return std::string(*v);
-}
 
 project read_project(const platform::pg_result& r, int row) {
     project p;
@@ -82,17 +70,9 @@ boost::asio::awaitable<std::optional<project>> find_project(
 boost::asio::awaitable<std::vector<project>> list_projects(
     platform::pg_connection& c, const std::optional<project_position>& after, int limit
 ) {
-    platform::pg_params params;
-    if (after) {
-        params = {domain::format_instant(after->created_at), after->id, std::to_string(limit)};
-    } else {
-        params = {std::to_string(limit)};
-    }
+    auto params = keyset_params(after, limit);
     auto r = co_await c.query(after ? list_after_sql : list_first_sql, std::move(params));
-    std::vector<project> out;
-    out.reserve(static_cast<std::size_t>(r.rows()));
-    for (int i = 0; i < r.rows(); ++i) out.push_back(read_project(r, i));
-    co_return out;
+    co_return read_rows(r, read_project);
 }
 
 }  // namespace ptool::store

@@ -5,28 +5,18 @@
 
 #include <date/tz.h>
 
-#include <algorithm>
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid_io.hpp>
 
 #include "platform/pg_transaction.hpp"
+#include "usecase/field_checks.hpp"
+#include "usecase/paging.hpp"
 
 namespace ptool::usecase {
 
 namespace asio = boost::asio;
 
 namespace {
-
-// Code points of a UTF-8 string (the body was valid JSON, hence valid UTF-8).
-std::size_t utf8_length(std::string_view s) {
-    return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) {
-        return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U;
-    }));
-}
-
-bool is_blank(std::string_view s) {
-    return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
-}
 
 void check_name(const std::string& name, domain::field_errors& errs) {
     if (is_blank(name)) {
@@ -65,16 +55,6 @@ void check_user_id(const std::optional<std::string>& user_id, domain::field_erro
     }
 }
 
-// Adds `extra` to `errs`, skipping paths already reported (the schema and the DTO may have
-// found the same member wrong).
-void merge_errors(domain::field_errors& errs, const domain::field_errors& extra) {
-    for (const auto& e : extra) {
-        bool seen =
-            std::any_of(errs.begin(), errs.end(), [&](const auto& x) { return x.path == e.path; });
-        if (!seen) errs.push_back(e);
-    }
-}
-
 asio::awaitable<store::artist> insert_in(
     platform::pg_connection& c, const std::string& tenant_id, const store::artist& a
 ) {
@@ -86,12 +66,6 @@ asio::awaitable<std::optional<store::artist>> read_in(
     platform::pg_connection& c, const std::string& id
 ) {
     co_return co_await store::find_artist(c, id);
-}
-
-asio::awaitable<std::vector<store::artist>> list_in(
-    platform::pg_connection& c, const std::optional<store::artist_position>& after, int limit
-) {
-    co_return co_await store::list_artists(c, after, limit);
 }
 
 asio::awaitable<update_artist_result> update_in(
@@ -152,7 +126,7 @@ asio::awaitable<create_artist_result> create_artist(
     domain::field_errors input_errors,
     domain::instant now
 ) {
-    merge_errors(input_errors, check_new_artist(input));
+    merge_field_errors(input_errors, check_new_artist(input));
     if (!input_errors.empty()) co_return input_errors;
     store::artist a{
         boost::uuids::to_string(boost::uuids::random_generator()()),
@@ -179,17 +153,7 @@ asio::awaitable<artist_page> list_artists(
     std::optional<store::artist_position> after,
     int limit
 ) {
-    // One row more than asked tells whether another page follows.
-    const int fetch = limit + 1;
-    auto fn = [&](platform::pg_connection& c) { return list_in(c, after, fetch); };
-    auto rows = co_await platform::with_tenant_transaction(pool, tenant_id, fn);
-    artist_page page;
-    if (static_cast<int>(rows.size()) > limit) {
-        rows.resize(static_cast<std::size_t>(limit));
-        page.next = store::artist_position{rows.back().created_at, rows.back().id};
-    }
-    page.data = std::move(rows);
-    co_return page;
+    co_return co_await list_page<artist_page>(pool, tenant_id, after, limit, store::list_artists);
 }
 
 asio::awaitable<update_artist_result> update_artist(
@@ -200,7 +164,7 @@ asio::awaitable<update_artist_result> update_artist(
     domain::field_errors input_errors,
     domain::instant now
 ) {
-    merge_errors(input_errors, check_artist_patch(patch));
+    merge_field_errors(input_errors, check_artist_patch(patch));
     auto fn = [&](platform::pg_connection& c) {
         return update_in(c, id, patch, input_errors, now);
     };

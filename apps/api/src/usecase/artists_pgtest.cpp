@@ -5,59 +5,20 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <cstdlib>
 #include <set>
-#include <thread>
 
+#include "platform/pg_test_support.hpp"
 #include "usecase/tenants.hpp"
 
 namespace ptool::usecase {
 namespace {
 
 namespace asio = boost::asio;
-
-// GoogleTest's ASSERT_* `return`, which a coroutine may not: these co_return instead.
-#define PTOOL_CO_ASSERT_TRUE(c)                \
-    if (!(c)) {                                \
-        ADD_FAILURE() << "expected true: " #c; \
-        co_return;                             \
-    }
-#define PTOOL_CO_ASSERT_EQ(a, b) \
-    if (!((a) == (b))) {         \
-        EXPECT_EQ(a, b);         \
-        co_return;               \
-    }
-
-std::string database_url() {
-    const char* v = std::getenv("TEST_DATABASE_URL");  // NOLINT(concurrency-mt-unsafe)
-    if (v == nullptr || *v == '\0') {
-        ADD_FAILURE() << "TEST_DATABASE_URL is not set";
-        return {};
-    }
-    return v;
-}
+using platform::testing::run_with_pool;
 
 // A fixed, microsecond-precise base time, so created_at ordering is under the test's control.
 domain::instant base_time() {
     return domain::instant(std::chrono::microseconds(1'800'000'000'123'456));
-}
-
-void run(std::function<asio::awaitable<void>(platform::pg_pool&)> body) {
-    asio::io_context ioc;
-    platform::pg_pool pool(
-        ioc.get_executor(), platform::pg_pool::options{.conninfo = database_url(), .max_size = 4}
-    );
-    std::exception_ptr failure;
-    asio::co_spawn(ioc, body(pool), [&](std::exception_ptr e) {
-        failure = std::move(e);
-        pool.close();
-    });
-    std::thread second([&ioc] { ioc.run(); });
-    ioc.run();
-    second.join();
-    if (failure) std::rethrow_exception(failure);
 }
 
 new_artist input(std::string name, std::string tz = "Europe/Berlin") {
@@ -89,7 +50,7 @@ asio::awaitable<void> create_and_read(platform::pg_pool& pool) {
     EXPECT_EQ(*back, a);  // microseconds survive the round trip
 }
 
-TEST(artists_pg, create_and_read) { run(create_and_read); }
+TEST(artists_pg, create_and_read) { run_with_pool(create_and_read); }
 
 asio::awaitable<void> invalid_input_writes_nothing(platform::pg_pool& pool) {
     auto tenant = co_await create_tenant(pool, "artists pg invalid", base_time());
@@ -105,7 +66,7 @@ asio::awaitable<void> invalid_input_writes_nothing(platform::pg_pool& pool) {
     EXPECT_TRUE(page.data.empty());
 }
 
-TEST(artists_pg, invalid_input_writes_nothing) { run(invalid_input_writes_nothing); }
+TEST(artists_pg, invalid_input_writes_nothing) { run_with_pool(invalid_input_writes_nothing); }
 
 asio::awaitable<void> pages_cover_everything_once(platform::pg_pool& pool) {
     auto tenant = co_await create_tenant(pool, "artists pg paging", base_time());
@@ -141,7 +102,7 @@ asio::awaitable<void> pages_cover_everything_once(platform::pg_pool& pool) {
     }
 }
 
-TEST(artists_pg, pages_cover_everything_once) { run(pages_cover_everything_once); }
+TEST(artists_pg, pages_cover_everything_once) { run_with_pool(pages_cover_everything_once); }
 
 asio::awaitable<void> patch_changes_and_clears(platform::pg_pool& pool) {
     auto tenant = co_await create_tenant(pool, "artists pg patch", base_time());
@@ -179,7 +140,7 @@ asio::awaitable<void> patch_changes_and_clears(platform::pg_pool& pool) {
     EXPECT_EQ((co_await get_artist(pool, tenant, a.id))->name, "Jonah Reyes");
 }
 
-TEST(artists_pg, patch_changes_and_clears) { run(patch_changes_and_clears); }
+TEST(artists_pg, patch_changes_and_clears) { run_with_pool(patch_changes_and_clears); }
 
 asio::awaitable<void> other_tenants_see_nothing(platform::pg_pool& pool) {
     auto mine = co_await create_tenant(pool, "artists pg mine", base_time());
@@ -200,7 +161,7 @@ asio::awaitable<void> other_tenants_see_nothing(platform::pg_pool& pool) {
     EXPECT_TRUE(std::holds_alternative<artist_not_found>(missing));
 }
 
-TEST(artists_pg, other_tenants_see_nothing) { run(other_tenants_see_nothing); }
+TEST(artists_pg, other_tenants_see_nothing) { run_with_pool(other_tenants_see_nothing); }
 
 }  // namespace
 }  // namespace ptool::usecase

@@ -3,18 +3,15 @@
 
 #include "usecase/bookings.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid_io.hpp>
-#include <cstdlib>
 #include <gtest/gtest.h>
-#include <thread>
 
 #include "http/dto/booking_dto.hpp"
+#include "platform/pg_test_support.hpp"
 #include "platform/pg_transaction.hpp"
 #include "usecase/tenants.hpp"
 
@@ -25,41 +22,14 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using domain::booking_status;
 using domain::instant;
-
-std::string database_url() {
-    const char* v = std::getenv("TEST_DATABASE_URL");  // NOLINT(concurrency-mt-unsafe)
-    if (v == nullptr || *v == '\0') {
-        ADD_FAILURE() << "TEST_DATABASE_URL is not set";
-        return {};
-    }
-    return v;
-}
+using platform::testing::now;
+using platform::testing::run_with_pool;
 
 std::string uuid() { return boost::uuids::to_string(boost::uuids::random_generator()()); }
-
-instant now() {
-    return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
-}
 
 // The server's own payloads, so that `ptool verify-events` over the test database stays clean.
 std::string encode(const domain::booking_change& ch) {
     return boost::json::serialize(http::dto::event_payload(ch));
-}
-
-void run(std::function<asio::awaitable<void>(platform::pg_pool&)> body, std::size_t pool_size = 4) {
-    asio::io_context ioc;
-    platform::pg_pool pool(
-        ioc.get_executor(), platform::pg_pool::options{.conninfo = database_url(), .max_size = pool_size}
-    );
-    std::exception_ptr failure;
-    asio::co_spawn(ioc, body(pool), [&](std::exception_ptr e) {
-        failure = std::move(e);
-        pool.close();
-    });
-    std::thread second([&ioc] { ioc.run(); });
-    ioc.run();
-    second.join();
-    if (failure) std::rethrow_exception(failure);
 }
 
 constexpr std::string_view insert_artist_sql =
@@ -155,7 +125,7 @@ asio::awaitable<void> lifecycle_writes_rows_and_events(platform::pg_pool& pool) 
     EXPECT_EQ(after[0].type, "booking.confirmed");
 }
 
-TEST(bookings_pg, lifecycle_writes_rows_and_events) { run(lifecycle_writes_rows_and_events); }
+TEST(bookings_pg, lifecycle_writes_rows_and_events) { run_with_pool(lifecycle_writes_rows_and_events); }
 
 asio::awaitable<domain::booking_errc> create_pencil_code(
     booking_service& svc, const fixture& f, instant start
@@ -201,7 +171,7 @@ asio::awaitable<void> racing_pencils_one_wins(platform::pg_pool& pool) {
 }
 
 TEST(bookings_pg, racing_pencils_one_wins) {
-    run(racing_pencils_one_wins, 8);
+    run_with_pool(racing_pencils_one_wins, 8);
 }
 
 asio::awaitable<void> sweeper_expires_lapsed_hold(platform::pg_pool& pool) {
@@ -232,7 +202,7 @@ asio::awaitable<void> sweeper_expires_lapsed_hold(platform::pg_pool& pool) {
     EXPECT_EQ(events->data[1].actor, "system:sweeper");
 }
 
-TEST(bookings_pg, sweeper_expires_lapsed_hold) { run(sweeper_expires_lapsed_hold); }
+TEST(bookings_pg, sweeper_expires_lapsed_hold) { run_with_pool(sweeper_expires_lapsed_hold); }
 
 asio::awaitable<void> unknown_artist_is_a_422(platform::pg_pool& pool) {
     booking_service svc(pool, encode);
@@ -251,7 +221,7 @@ asio::awaitable<void> unknown_artist_is_a_422(platform::pg_pool& pool) {
     EXPECT_EQ(e.errors[1].path, "/projectId");
 }
 
-TEST(bookings_pg, unknown_artist_is_a_422) { run(unknown_artist_is_a_422); }
+TEST(bookings_pg, unknown_artist_is_a_422) { run_with_pool(unknown_artist_is_a_422); }
 
 }  // namespace
 }  // namespace ptool::usecase

@@ -4,57 +4,17 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <cstdlib>
-#include <thread>
-
+#include "platform/pg_test_support.hpp"
 #include "usecase/tenants.hpp"
 
 namespace ptool::usecase {
 namespace {
 
 namespace asio = boost::asio;
-
-// GoogleTest's ASSERT_* `return`, which a coroutine may not: these co_return instead.
-#define PTOOL_CO_ASSERT_TRUE(c)                \
-    if (!(c)) {                                \
-        ADD_FAILURE() << "expected true: " #c; \
-        co_return;                             \
-    }
-#define PTOOL_CO_ASSERT_EQ(a, b) \
-    if (!((a) == (b))) {         \
-        EXPECT_EQ(a, b);         \
-        co_return;               \
-    }
-
-std::string database_url() {
-    const char* v = std::getenv("TEST_DATABASE_URL");  // NOLINT(concurrency-mt-unsafe)
-    if (v == nullptr || *v == '\0') {
-        ADD_FAILURE() << "TEST_DATABASE_URL is not set";
-        return {};
-    }
-    return v;
-}
+using platform::testing::run_with_pool;
 
 domain::instant base_time() {
     return domain::instant(std::chrono::microseconds(1'800'000'000'000'001));
-}
-
-void run(std::function<asio::awaitable<void>(platform::pg_pool&)> body) {
-    asio::io_context ioc;
-    platform::pg_pool pool(
-        ioc.get_executor(), platform::pg_pool::options{.conninfo = database_url(), .max_size = 4}
-    );
-    std::exception_ptr failure;
-    asio::co_spawn(ioc, body(pool), [&](std::exception_ptr e) {
-        failure = std::move(e);
-        pool.close();
-    });
-    std::thread second([&ioc] { ioc.run(); });
-    ioc.run();
-    second.join();
-    if (failure) std::rethrow_exception(failure);
 }
 
 asio::awaitable<void> create_read_list(platform::pg_pool& pool) {
@@ -90,7 +50,7 @@ asio::awaitable<void> create_read_list(platform::pg_pool& pool) {
     EXPECT_TRUE((co_await list_projects(pool, other, std::nullopt, 50)).data.empty());
 }
 
-TEST(projects_pg, create_read_list) { run(create_read_list); }
+TEST(projects_pg, create_read_list) { run_with_pool(create_read_list); }
 
 asio::awaitable<void> invalid_input_writes_nothing(platform::pg_pool& pool) {
     auto tenant = co_await create_tenant(pool, "projects pg invalid", base_time());
@@ -101,7 +61,7 @@ asio::awaitable<void> invalid_input_writes_nothing(platform::pg_pool& pool) {
     EXPECT_TRUE((co_await list_projects(pool, tenant, std::nullopt, 50)).data.empty());
 }
 
-TEST(projects_pg, invalid_input_writes_nothing) { run(invalid_input_writes_nothing); }
+TEST(projects_pg, invalid_input_writes_nothing) { run_with_pool(invalid_input_writes_nothing); }
 
 }  // namespace
 }  // namespace ptool::usecase

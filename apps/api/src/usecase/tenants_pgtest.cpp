@@ -2,45 +2,17 @@
 
 #include "usecase/tenants.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <cstdlib>
 #include <gtest/gtest.h>
-#include <thread>
+
+#include "platform/pg_test_support.hpp"
 
 namespace ptool::usecase {
 namespace {
 
 namespace asio = boost::asio;
-
-std::string database_url() {
-    const char* v = std::getenv("TEST_DATABASE_URL");  // NOLINT(concurrency-mt-unsafe)
-    if (v == nullptr || *v == '\0') {
-        ADD_FAILURE() << "TEST_DATABASE_URL is not set";
-        return {};
-    }
-    return v;
-}
-
-domain::instant now() {
-    return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
-}
-
-// Runs `body(pool)` on an io_context with two threads and rethrows its failure.
-void run(std::function<asio::awaitable<void>(platform::pg_pool&)> body) {
-    asio::io_context ioc;
-    platform::pg_pool pool(ioc.get_executor(), platform::pg_pool::options{.conninfo = database_url(), .max_size = 4});
-    std::exception_ptr failure;
-    asio::co_spawn(ioc, body(pool), [&](std::exception_ptr e) {
-        failure = std::move(e);
-        pool.close();
-    });
-    std::thread second([&ioc] { ioc.run(); });
-    ioc.run();
-    second.join();
-    if (failure) std::rethrow_exception(failure);
-}
+using platform::testing::now;
+using platform::testing::run_with_pool;
 
 asio::awaitable<void> create_read_update(platform::pg_pool& pool) {
     auto id = co_await create_tenant(pool, "Acme Productions", now());
@@ -62,14 +34,14 @@ asio::awaitable<void> create_read_update(platform::pg_pool& pool) {
     EXPECT_EQ(after->hold_ttl_minutes, 45);
 }
 
-TEST(tenants_pg, create_read_update) { run(create_read_update); }
+TEST(tenants_pg, create_read_update) { run_with_pool(create_read_update); }
 
 asio::awaitable<void> unknown_tenant_is_absent(platform::pg_pool& pool) {
     EXPECT_FALSE(co_await tenant_exists(pool, "00000000-0000-4000-8000-000000000000"));
     EXPECT_FALSE((co_await get_tenant(pool, "00000000-0000-4000-8000-000000000000")).has_value());
 }
 
-TEST(tenants_pg, unknown_tenant_is_absent) { run(unknown_tenant_is_absent); }
+TEST(tenants_pg, unknown_tenant_is_absent) { run_with_pool(unknown_tenant_is_absent); }
 
 asio::awaitable<void> invalid_patch_writes_nothing(platform::pg_pool& pool) {
     auto id = co_await create_tenant(pool, "Beta", now());
@@ -86,7 +58,7 @@ asio::awaitable<void> invalid_patch_writes_nothing(platform::pg_pool& pool) {
     EXPECT_EQ(t->hold_ttl_minutes, 30);
 }
 
-TEST(tenants_pg, invalid_patch_writes_nothing) { run(invalid_patch_writes_nothing); }
+TEST(tenants_pg, invalid_patch_writes_nothing) { run_with_pool(invalid_patch_writes_nothing); }
 
 }  // namespace
 }  // namespace ptool::usecase

@@ -187,9 +187,13 @@ asio::awaitable<response> create_booking_now(
 }
 
 // Body-dependent "may never" rules (SPEC §10): before 404 and 422.
-std::optional<problem> forbidden_by_body(const principal& me, const json::object& body) {
+// PATCH has no `status` (a 422 there), so only a create is forbidden by it.
+std::optional<problem> forbidden_by_body(
+    const principal& me, const json::object& body, bool is_create
+) {
     if (domain::at_least(me.role, role::manager)) return std::nullopt;
-    if (auto* v = body.if_contains("status"); v && v->is_string() && v->as_string() == "confirmed") {
+    if (auto* v = body.if_contains("status");
+        is_create && v && v->is_string() && v->as_string() == "confirmed") {
         return forbidden("Only a manager may create a confirmed booking.");
     }
     if (auto* v = body.if_contains("priority"); v && v->is_number() && v->to_number<double>() > 0) {
@@ -211,7 +215,7 @@ asio::awaitable<response> create_booking(request_context& ctx, services s) {
     auto body = read_json_body(ctx.req, body_kind::json_object);
     if (auto* p = std::get_if<problem>(&body)) co_return problem_response(*p, ctx.req);
     const auto& obj = std::get<json::object>(body);
-    if (auto p = forbidden_by_body(me, obj)) co_return problem_response(*p, ctx.req);
+    if (auto p = forbidden_by_body(me, obj, true)) co_return problem_response(*p, ctx.req);
     json::value value = obj;
     idempotent_work work = [&]() { return create_booking_now(ctx, s, me, value); };
     co_return co_await run_idempotent(s, ctx, me, std::move(work));
@@ -326,7 +330,7 @@ asio::awaitable<response> patch_booking(request_context& ctx, services s) {
         co_return problem_response(*p, ctx.req);
     }
     const auto& obj = std::get<json::object>(body);
-    if (auto p = forbidden_by_body(me, obj)) co_return problem_response(*p, ctx.req);
+    if (auto p = forbidden_by_body(me, obj, false)) co_return problem_response(*p, ctx.req);
     std::string id(ctx.param("id"));
     if (!is_uuid(id)) co_return problem_response(not_found("No such booking."), ctx.req);
     // 404 comes before 422 and 428: on those paths only, look the booking up first (the write

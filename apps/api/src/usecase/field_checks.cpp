@@ -1,0 +1,29 @@
+// Field rules shared by the use cases: lengths in code points, blankness, merging error lists
+// so that one 422 names each member once.
+
+#include "usecase/field_checks.hpp"
+
+#include <algorithm>
+
+namespace ptool::usecase {
+
+std::size_t utf8_length(std::string_view s) {
+    // Count every byte that is not a continuation byte (10xxxxxx).
+    return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) {
+        return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U;
+    }));
+}
+
+bool is_blank(std::string_view s) {
+    return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+void merge_field_errors(domain::field_errors& errs, const domain::field_errors& extra) {
+    for (const auto& e : extra) {
+        bool seen =
+            std::any_of(errs.begin(), errs.end(), [&](const auto& x) { return x.path == e.path; });
+        if (!seen) errs.push_back(e);
+    }
+}
+
+}  // namespace ptool::usecase
