@@ -2,14 +2,20 @@
 // routes into the HTTP server, runs it on all cores, and shuts down gracefully on
 // SIGTERM/SIGINT (stop accepting, drain in-flight requests, close).
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <atomic>
 #include <iostream>
+#include <list>
 #include <thread>
 
 #include "cli/commands.hpp"
@@ -33,10 +39,63 @@ namespace asio = boost::asio;
 
 namespace {
 
+// Background coroutines of the instance (sweeper, idempotency purge). They run on one strand,
+// each with its own cancellation signal, so shutdown can cancel them and wait for them to end
+// before the pool and the services they use are destroyed.
+class background_tasks {
+public:
+    explicit background_tasks(asio::io_context& ioc) : strand_(asio::make_strand(ioc)) {}
+
+    void spawn(const char* name, asio::awaitable<void> task) {
+        auto& sig = signals_.emplace_back();
+        running_.fetch_add(1);
+        asio::co_spawn(
+            strand_,
+            std::move(task),
+            asio::bind_cancellation_slot(sig.slot(), [this, name](std::exception_ptr e) {
+                running_.fetch_sub(1);
+                if (!e) return;
+                try {
+                    std::rethrow_exception(e);
+                } catch (const boost::system::system_error& ex) {
+                    if (ex.code() == asio::error::operation_aborted) return;
+                    platform::log_error("background task ended", {{"task", name}, {"error", ex.what()}});
+                } catch (const std::exception& ex) {
+                    platform::log_error("background task ended", {{"task", name}, {"error", ex.what()}});
+                } catch (...) {
+                    platform::log_error("background task ended", {{"task", name}});
+                }
+            })
+        );
+    }
+
+    // Cancels every task (on their strand) and waits, bounded, until they have ended.
+    asio::awaitable<void> stop(std::chrono::milliseconds timeout) {
+        asio::post(strand_, [this] {
+            for (auto& sig : signals_) sig.emit(asio::cancellation_type::terminal);
+        });
+        asio::steady_timer t(strand_);
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (running_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+            t.expires_after(std::chrono::milliseconds(10));
+            co_await t.async_wait(asio::use_awaitable);
+        }
+    }
+
+private:
+    asio::strand<asio::io_context::executor_type> strand_;
+    std::list<asio::cancellation_signal> signals_;  // stable addresses
+    std::atomic<int> running_{0};
+};
+
 // Waits for the first signal, drains, then stops the io_context. A second signal (or the
 // drain deadline) stops at once.
 asio::awaitable<void> shutdown_on_signal(
-    asio::io_context& ioc, http::server& srv, platform::pg_pool& pool, std::chrono::seconds timeout
+    asio::io_context& ioc,
+    http::server& srv,
+    platform::pg_pool& pool,
+    background_tasks& background,
+    std::chrono::seconds timeout
 ) {
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     int sig = co_await signals.async_wait(asio::use_awaitable);
@@ -54,24 +113,10 @@ asio::awaitable<void> shutdown_on_signal(
     if (srv.active_connections() > 0) {
         platform::log_warn("drain deadline passed", {{"connections", srv.active_connections()}});
     }
+    co_await background.stop(std::chrono::milliseconds(2000));
     pool.close();
     platform::log_info("stopped");
     ioc.stop();
-}
-
-// Completion handler of a background coroutine: they catch their own failures, so anything
-// arriving here is a bug worth a log line (the request path keeps working).
-auto log_background_failure(const char* what) {
-    return [what](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            platform::log_error("background task ended", {{"task", what}, {"error", ex.what()}});
-        } catch (...) {
-            platform::log_error("background task ended", {{"task", what}});
-        }
-    };
 }
 
 int serve(platform::config cfg) {
@@ -128,15 +173,17 @@ int serve(platform::config cfg) {
         platform::log_error("cannot listen", {{"host", cfg.host}, {"port", cfg.port}, {"error", e.what()}});
         return 1;
     }
-    asio::co_spawn(ioc, shutdown_on_signal(ioc, srv, pool, cfg.shutdown_timeout), asio::detached);
     // Background work of every instance: expiries and challenge deadlines (SPEC §3.2, §3.3)
     // within a second of falling due, and expired idempotency keys.
-    asio::co_spawn(
-        ioc,
-        usecase::run_sweeper(bookings, [&clk] { return clk.now(); }, std::chrono::milliseconds(500)),
-        log_background_failure("sweeper")
+    background_tasks background(ioc);
+    background.spawn(
+        "sweeper",
+        usecase::run_sweeper(bookings, [&clk] { return clk.now(); }, std::chrono::milliseconds(500))
     );
-    asio::co_spawn(ioc, http::purge_idempotency_keys_forever(pool, clk), log_background_failure("idempotency purge"));
+    background.spawn("idempotency purge", http::purge_idempotency_keys_forever(pool, clk));
+    asio::co_spawn(
+        ioc, shutdown_on_signal(ioc, srv, pool, background, cfg.shutdown_timeout), asio::detached
+    );
 
     std::vector<std::thread> workers;
     for (unsigned i = 1; i < threads; ++i) {

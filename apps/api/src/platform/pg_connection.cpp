@@ -513,6 +513,12 @@ void pg_connection::fail(std::string_view context) {
 }
 
 asio::awaitable<pg_result> pg_connection::query(std::string_view sql, pg_params params) {
+    if (!deferred_.empty()) {
+        std::vector<pg_statement> one;
+        one.push_back({std::string(sql), std::move(params)});
+        auto results = co_await pipeline(std::move(one));
+        co_return std::move(results.back());
+    }
     validate_params(params);
     begin_operation();
     send_statement(sql, params);
@@ -566,6 +572,16 @@ asio::awaitable<std::vector<pg_result>> pg_connection::pipeline(std::vector<pg_s
     if (stmts.empty()) {
         co_return results;
     }
+    // The deferred prelude goes first; its results are dropped below.
+    const std::size_t prelude = deferred_.size();
+    if (prelude > 0) {
+        stmts.insert(
+            stmts.begin(),
+            std::make_move_iterator(deferred_.begin()),
+            std::make_move_iterator(deferred_.end())
+        );
+        deferred_.clear();
+    }
     for (const auto& stmt : stmts) {
         validate_params(stmt.params);
     }
@@ -607,7 +623,8 @@ asio::awaitable<std::vector<pg_result>> pg_connection::pipeline(std::vector<pg_s
             case PGRES_FATAL_ERROR:
                 if (!error) {
                     error = error_from(raw);
-                    error->statement_index = static_cast<int>(index);
+                    error->statement_index =
+                        static_cast<int>(index) - static_cast<int>(prelude);
                 }
                 break;
             case PGRES_PIPELINE_ABORTED:
@@ -645,6 +662,7 @@ asio::awaitable<std::vector<pg_result>> pg_connection::pipeline(std::vector<pg_s
             stmts.size()
         ));
     }
+    results.erase(results.begin(), results.begin() + static_cast<std::ptrdiff_t>(prelude));
     co_return results;
 }
 

@@ -99,6 +99,14 @@ public:
         std::chrono::milliseconds timeout
     );
 
+    // Statements to send in front of the next query()/pipeline(), in the same round trip; their
+    // results are dropped, and an error in one is thrown by that call (statement_index < 0).
+    // with_tenant_transaction defers BEGIN + set_config this way, so opening a transaction
+    // costs no round trip of its own. Replaces anything deferred before.
+    void defer(std::vector<pg_statement> prelude) { deferred_ = std::move(prelude); }
+    bool has_deferred() const { return !deferred_.empty(); }
+    void clear_deferred() { deferred_.clear(); }
+
     bool broken() const;          // connection lost / unusable
     bool in_transaction() const;  // PQtransactionStatus != IDLE (also true when broken)
 
@@ -140,6 +148,7 @@ private:
     clock::time_point deadline_{};
     std::chrono::milliseconds operation_timeout_{30000};
     std::string description_;
+    std::vector<pg_statement> deferred_;
 };
 
 }  // namespace ptool::platform

@@ -204,6 +204,7 @@ std::string pg_pool::timeout_message_locked() const {
 }
 
 void pg_pool::release(std::unique_ptr<pg_connection> conn) noexcept {
+    conn->clear_deferred();  // a deferred BEGIN must never reach the next holder
     const bool leaked_transaction = !conn->broken() && conn->in_transaction();
     const bool broken = conn->broken();
     {

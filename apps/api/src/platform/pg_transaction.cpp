@@ -13,20 +13,30 @@ namespace ptool::platform::detail {
 
 namespace asio = boost::asio;
 
+// Deferred, not sent: BEGIN and set_config travel with the transaction's first statement.
 asio::awaitable<void> begin_transaction(pg_connection& conn, std::optional<std::string> tenant_id) {
-    if (!tenant_id) {
-        co_await conn.query("BEGIN");
-        co_return;
-    }
     std::vector<pg_statement> stmts;
     stmts.push_back({"BEGIN", {}});
-    stmts.push_back({"SELECT set_config('app.tenant_id', $1, true)", {std::move(*tenant_id)}});
-    co_await conn.pipeline(std::move(stmts));
+    if (tenant_id) {
+        stmts.push_back({"SELECT set_config('app.tenant_id', $1, true)", {std::move(*tenant_id)}});
+    }
+    conn.defer(std::move(stmts));
+    co_return;
 }
 
-asio::awaitable<void> commit_transaction(pg_connection& conn) { co_await conn.query("COMMIT"); }
+asio::awaitable<void> commit_transaction(pg_connection& conn) {
+    if (conn.has_deferred()) {
+        conn.clear_deferred();  // fn ran no statement: there is no transaction to commit
+        co_return;
+    }
+    if (!conn.in_transaction()) {
+        co_return;  // fn committed in its last round trip (COMMIT at the end of a pipeline)
+    }
+    co_await conn.query("COMMIT");
+}
 
 asio::awaitable<void> rollback_quietly(pg_connection& conn) {
+    conn.clear_deferred();
     if (conn.broken() || !conn.in_transaction()) {
         co_return;
     }

@@ -114,12 +114,15 @@ constexpr std::string_view insert_booking_sql =
     "$3::uuid, $4::uuid, $5::timestamptz, $6::timestamptz, $7, $8::int, $9::timestamptz, "
     "$10::int, $11, $12, $13, $14::uuid, $15::timestamptz, $16, $17::timestamptz, "
     "$18::timestamptz)";
+// Guarded by the version read: no match raises 40001 inside the pipeline (0002_write_guard.sql),
+// so a COMMIT queued behind it never runs.
 constexpr std::string_view update_booking_sql =
-    "UPDATE bookings SET project_id = $3::uuid, start_time = $4::timestamptz, "
+    "WITH u AS (UPDATE bookings SET project_id = $3::uuid, start_time = $4::timestamptz, "
     "end_time = $5::timestamptz, status = $6, priority = $7::int, expires_at = $8::timestamptz, "
     "version = $9::int, title = $10, notes = $11, status_reason = $12, "
     "challenge_by_booking_id = $13::uuid, challenge_deadline = $14::timestamptz, "
-    "updated_at = $15::timestamptz WHERE id = $1::uuid AND version = $2::int";
+    "updated_at = $15::timestamptz WHERE id = $1::uuid AND version = $2::int RETURNING 1) "
+    "SELECT ptool_expect_one_row((SELECT count(*) FROM u), 'booking')";
 constexpr std::string_view insert_event_sql =
     "INSERT INTO booking_events (tenant_id, booking_id, artist_id, type, actor, occurred_at, "
     "payload) VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6::timestamptz, $7::jsonb)";
@@ -450,10 +453,10 @@ boost::asio::awaitable<void> write_changes(
     const std::string& actor,
     domain::instant now,
     const std::vector<domain::booking_change>& changes,
-    const std::vector<std::string>& payloads
+    const std::vector<std::string>& payloads,
+    bool commit
 ) {
     std::vector<platform::pg_statement> stmts;
-    std::vector<std::size_t> guarded;  // indexes of UPDATE statements
     stmts.reserve(changes.size() * 2);
     auto now_text = domain::format_instant(now);
     for (std::size_t i = 0; i < changes.size(); ++i) {
@@ -471,7 +474,6 @@ boost::asio::awaitable<void> write_changes(
             platform::pg_params p{b.id, std::to_string(ch.before->version)};
             p.insert(p.end(), values.begin(), values.end());
             p.push_back(std::optional<std::string>(domain::format_instant(b.updated_at)));
-            guarded.push_back(stmts.size());
             stmts.push_back({std::string(update_booking_sql), std::move(p)});
         }
         platform::pg_params e{
@@ -485,16 +487,8 @@ boost::asio::awaitable<void> write_changes(
         };
         stmts.push_back({std::string(insert_event_sql), std::move(e)});
     }
-    auto results = co_await c.pipeline(std::move(stmts));
-    for (auto k : guarded) {
-        if (results.at(k).affected() != 1) {
-            // Someone changed the row between our read and write, which the artist lock should
-            // make impossible; let the transaction run again rather than write over it.
-            throw platform::db_error(
-                "40001", "booking version changed during the transaction", "", ""
-            );
-        }
-    }
+    if (commit) stmts.push_back({"COMMIT", {}});
+    co_await c.pipeline(std::move(stmts));
 }
 
 boost::asio::awaitable<std::vector<booking_row>> list_bookings(

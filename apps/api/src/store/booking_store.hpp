@@ -99,16 +99,18 @@ boost::asio::awaitable<std::vector<domain::booking>> find_exclusive_overlaps(
 );
 
 // Writes the changes in order, each with its event, in one round trip (pipeline): INSERT for a
-// new booking, UPDATE guarded by before->version otherwise. `payloads[i]` is the JSON text of
-// change i's event payload. Throws db_error (23P01 when the exclusion constraint refuses a
-// change; 40001 when a guarded UPDATE found another version, which the transaction retries).
+// new booking, UPDATE guarded by before->version otherwise; with `commit`, COMMIT ends the same
+// pipeline (nothing commits if any statement fails). `payloads[i]` is the JSON text of change
+// i's event payload. Throws db_error (23P01 when the exclusion constraint refuses a change;
+// 40001 when a guarded UPDATE found another version, which the transaction retries).
 boost::asio::awaitable<void> write_changes(
     platform::pg_connection& c,
     const std::string& tenant_id,
     const std::string& actor,
     domain::instant now,
     const std::vector<domain::booking_change>& changes,
-    const std::vector<std::string>& payloads
+    const std::vector<std::string>& payloads,
+    bool commit = false
 );
 
 // GET /bookings: filters and keyset page in (start_time, id) order. `statuses` filter the

@@ -52,7 +52,8 @@ asio::awaitable<void> write(
     std::vector<std::string> payloads;
     payloads.reserve(d.changes.size());
     for (const auto& ch : d.changes) payloads.push_back(encode(ch));
-    co_await store::write_changes(c, tenant_id, actor, now, d.changes, payloads);
+    // COMMIT rides in the same round trip; with_tenant_transaction sees it done.
+    co_await store::write_changes(c, tenant_id, actor, now, d.changes, payloads, /*commit=*/true);
 }
 
 asio::awaitable<booking_outcome> create_in(
@@ -378,6 +379,9 @@ asio::awaitable<void> run_sweeper(
             }
         } catch (const platform::db_unavailable& e) {
             platform::log_warn("sweeper: database unavailable", {{"error", e.what()}});
+        } catch (const boost::system::system_error& e) {
+            if (e.code() == asio::error::operation_aborted) co_return;  // shutting down
+            platform::log_error("sweeper: pass failed", {{"error", e.what()}});
         } catch (const std::exception& e) {
             platform::log_error("sweeper: pass failed", {{"error", e.what()}});
         }
