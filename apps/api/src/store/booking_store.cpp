@@ -74,6 +74,10 @@ const std::string& calendar_sql() {
         " FROM bookings AS b WHERE b.artist_id = $1::uuid "
         "AND b.status IN ('hold', 'pencil', 'confirmed') "
         "AND tstzrange(b.start_time, b.end_time, '[)') && $2::tstzmultirange "
+        // Btree bounds for the planner (a booking lasts at most 31 days): under RLS it does not
+        // use the GiST range index, and without them it would walk the artist's whole history.
+        "AND b.start_time < upper($2::tstzmultirange) "
+        "AND b.start_time > lower($2::tstzmultirange) - interval '31 days' "
         "ORDER BY b.start_time, b.id";
     return sql;
 }
@@ -81,10 +85,12 @@ const std::string& calendar_sql() {
 const std::string& booking_calendar_sql() {
     static const std::string sql =
         "SELECT " + std::string(booking_columns) +
-        " FROM bookings AS t, bookings AS b WHERE t.id = $1::uuid AND b.artist_id = t.artist_id "
+        " FROM bookings AS t, bookings AS b, LATERAL (SELECT "
+        "tstzmultirange(tstzrange(t.start_time, t.end_time, '[)')) + $2::tstzmultirange AS r) "
+        "AS w WHERE t.id = $1::uuid AND b.artist_id = t.artist_id "
         "AND b.status IN ('hold', 'pencil', 'confirmed') "
-        "AND tstzrange(b.start_time, b.end_time, '[)') && "
-        "(tstzmultirange(tstzrange(t.start_time, t.end_time, '[)')) + $2::tstzmultirange) "
+        "AND tstzrange(b.start_time, b.end_time, '[)') && w.r "
+        "AND b.start_time < upper(w.r) AND b.start_time > lower(w.r) - interval '31 days' "
         "ORDER BY b.start_time, b.id";
     return sql;
 }
@@ -100,6 +106,8 @@ const std::string& exclusive_overlaps_sql() {
         "AND b.status IN ('pencil', 'confirmed') "
         "AND tstzrange(b.start_time, b.end_time, '[)') && "
         "tstzrange($2::timestamptz, $3::timestamptz, '[)') "
+        "AND b.start_time < $3::timestamptz "
+        "AND b.start_time > $2::timestamptz - interval '31 days' "
         "AND ($4::uuid IS NULL OR b.id <> $4::uuid) "
         "AND (b.status = 'confirmed' OR b.expires_at > $5::timestamptz "
         "OR b.challenge_by_booking_id IS NOT NULL) "
