@@ -158,19 +158,24 @@ inline void run_test(
 
 // The system clock's now, to the microsecond (what timestamptz keeps).
 inline time_point now() {
-    return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+    return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()
+    );
 }
 
-// Runs `body(pool)` on an io_context with two threads, `pool` holding up to `pool_size`
-// connections to TEST_DATABASE_URL; closes the pool when the body ends and rethrows what it
-// threw. Throws when TEST_DATABASE_URL is unset.
+// Runs `body(pool)` on a strand of an io_context with two threads (as the server runs a
+// connection), `pool` holding up to `pool_size` connections to TEST_DATABASE_URL; closes the
+// pool when the body ends and rethrows what it threw. Throws when TEST_DATABASE_URL is unset.
+// The strand matters: a body that awaits `a && b` would otherwise complete the parallel
+// group's operations on both threads at once (a data race ASan reports as use-after-free).
 inline void run_with_pool(
     const std::function<boost::asio::awaitable<void>(pg_pool&)>& body, std::size_t pool_size = 4
 ) {
     boost::asio::io_context ioc;
-    pg_pool pool(ioc.get_executor(), pg_pool::options{.conninfo = app_url(), .max_size = pool_size});
+    pg_pool pool(
+        ioc.get_executor(), pg_pool::options{.conninfo = app_url(), .max_size = pool_size}
+    );
     std::exception_ptr failure;
-    boost::asio::co_spawn(ioc, body(pool), [&](std::exception_ptr e) {
+    boost::asio::co_spawn(boost::asio::make_strand(ioc), body(pool), [&](std::exception_ptr e) {
         failure = std::move(e);
         pool.close();
     });

@@ -15,7 +15,9 @@ domain::instant us_to_instant(std::string_view s) {
 
 std::optional<std::string> opt_string(const platform::pg_result& r, int row, int col) {
     auto v = r.opt(row, col);
-    if (!v) return std::nullopt;
+    if (!v) {
+        return std::nullopt;
+    }
     return std::string(*v);
 }
 

@@ -22,10 +22,14 @@ std::optional<std::string> opt_string(const platform::pg_result& r, int row, int
 
 // Every row of `r`, in order, as `read(r, row)` makes it.
 template <class Row>
-std::vector<Row> read_rows(const platform::pg_result& r, Row (*read)(const platform::pg_result&, int)) {
+std::vector<Row> read_rows(
+    const platform::pg_result& r, Row (*read)(const platform::pg_result&, int)
+) {
     std::vector<Row> out;
     out.reserve(static_cast<std::size_t>(r.rows()));
-    for (int i = 0; i < r.rows(); ++i) out.push_back(read(r, i));
+    for (int i = 0; i < r.rows(); ++i) {
+        out.push_back(read(r, i));
+    }
     return out;
 }
 

@@ -125,7 +125,9 @@ asio::awaitable<void> lifecycle_writes_rows_and_events(platform::pg_pool& pool) 
     EXPECT_EQ(after[0].type, "booking.confirmed");
 }
 
-TEST(bookings_pg, lifecycle_writes_rows_and_events) { run_with_pool(lifecycle_writes_rows_and_events); }
+TEST(bookings_pg, lifecycle_writes_rows_and_events) {
+    run_with_pool(lifecycle_writes_rows_and_events);
+}
 
 asio::awaitable<domain::booking_errc> create_pencil_code(
     booking_service& svc, const fixture& f, instant start

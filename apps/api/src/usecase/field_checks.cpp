@@ -22,7 +22,9 @@ void merge_field_errors(domain::field_errors& errs, const domain::field_errors& 
     for (const auto& e : extra) {
         bool seen =
             std::any_of(errs.begin(), errs.end(), [&](const auto& x) { return x.path == e.path; });
-        if (!seen) errs.push_back(e);
+        if (!seen) {
+            errs.push_back(e);
+        }
     }
 }
 

@@ -2,9 +2,6 @@
 
 #include "http/dto/artist_dto.hpp"
 
-#include <boost/json/array.hpp>
-
-#include "http/auth.hpp"
 #include "http/dto/cursor.hpp"
 
 namespace ptool::http::dto {
@@ -71,23 +68,16 @@ boost::json::object to_json(const store::artist& a) {
 }
 
 boost::json::object to_json(const usecase::artist_page& page) {
-    boost::json::array data;
-    data.reserve(page.data.size());
-    for (const auto& a : page.data) data.emplace_back(to_json(a));
-    boost::json::value next = nullptr;
-    if (page.next) next = artist_cursor(*page.next);
-    return {{"data", std::move(data)}, {"nextCursor", std::move(next)}};
+    auto row_json = [](const store::artist& a) { return to_json(a); };
+    return page_json(page, row_json, artist_cursor);
 }
 
 std::string artist_cursor(const store::artist_position& p) {
-    return encode_cursor({std::string(cursor_kind), domain::format_instant(p.created_at), p.id});
+    return encode_created_cursor(cursor_kind, p.created_at, p.id);
 }
 
 std::optional<store::artist_position> parse_artist_cursor(const std::vector<std::string>& keys) {
-    if (keys.size() != 3 || keys[0] != cursor_kind || !is_uuid(keys[2])) return std::nullopt;
-    auto at = domain::parse_instant(keys[1]);
-    if (!at) return std::nullopt;
-    return store::artist_position{*at, keys[2]};
+    return parse_created_cursor<store::artist_position>(cursor_kind, keys);
 }
 
 parsed_artist_create parse_artist_create(const boost::json::object& body) {

@@ -11,6 +11,8 @@
 #include <charconv>
 #include <cstdint>
 
+#include "http/auth.hpp"
+
 namespace ptool::http::dto {
 
 namespace {
@@ -124,6 +126,21 @@ page_query parse_page_query(
         if (!q.after) q.errors.push_back({"/cursor", "is not a cursor this API returned"});
     }
     return q;
+}
+
+std::string encode_created_cursor(
+    std::string_view kind, domain::instant created_at, const std::string& id
+) {
+    return encode_cursor({std::string(kind), domain::format_instant(created_at), id});
+}
+
+std::optional<domain::instant> created_cursor_instant(
+    std::string_view kind, const std::vector<std::string>& keys
+) {
+    if (keys.size() != 3 || keys[0] != kind || !is_uuid(keys[2])) {
+        return std::nullopt;
+    }
+    return domain::parse_instant(keys[1]);
 }
 
 }  // namespace ptool::http::dto

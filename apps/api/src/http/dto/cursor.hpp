@@ -8,11 +8,14 @@
 //
 // Pure; thread-safe.
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "domain/time.hpp"
 #include "domain/validation.hpp"
 
 namespace ptool::http::dto {
@@ -45,5 +48,70 @@ struct page_query {
 page_query parse_page_query(
     std::optional<std::string_view> limit, std::optional<std::string_view> cursor
 );
+
+// parse_page_query() for a list whose positions `parse_position` reads from the decoded keys;
+// keys it rejects (nullopt: another list's cursor) are an error at "/cursor" after the others.
+template <class Position>
+struct list_query {
+    int limit = default_page_limit;
+    std::optional<Position> after;
+    domain::field_errors errors;
+};
+
+template <class Position>
+list_query<Position> parse_list_query(
+    std::optional<std::string_view> limit,
+    std::optional<std::string_view> cursor,
+    std::optional<Position> (*parse_position)(const std::vector<std::string>&)
+) {
+    auto q = parse_page_query(limit, cursor);
+    list_query<Position> out{q.limit, std::nullopt, std::move(q.errors)};
+    if (q.after) {
+        out.after = parse_position(*q.after);
+        if (!out.after) {
+            out.errors.push_back({"/cursor", "is not a cursor of this list"});
+        }
+    }
+    return out;
+}
+
+// The body of a list page: {data: [row_json(row)...], nextCursor: cursor_of(next) or null}.
+// `Page` has `data` (the rows) and `next` (an optional position).
+template <class Page, class RowJson, class CursorOf>
+boost::json::object page_json(const Page& page, RowJson row_json, CursorOf cursor_of) {
+    boost::json::array data;
+    data.reserve(page.data.size());
+    for (const auto& row : page.data) {
+        data.emplace_back(row_json(row));
+    }
+    boost::json::value next = nullptr;
+    if (page.next) {
+        next = cursor_of(*page.next);
+    }
+    return {{"data", std::move(data)}, {"nextCursor", std::move(next)}};
+}
+
+// Cursors of the lists ordered by (created_at, id) (artists, projects): the keys
+// {kind, createdAt, id}, where `kind` tells the lists apart.
+std::string encode_created_cursor(
+    std::string_view kind, domain::instant created_at, const std::string& id
+);
+
+// The createdAt of keys {kind, an instant, a canonical UUID}; nullopt for any other keys.
+std::optional<domain::instant> created_cursor_instant(
+    std::string_view kind, const std::vector<std::string>& keys
+);
+
+// The position {created_at, id} that encode_created_cursor(kind, ...) made `keys` from.
+template <class Position>
+std::optional<Position> parse_created_cursor(
+    std::string_view kind, const std::vector<std::string>& keys
+) {
+    auto at = created_cursor_instant(kind, keys);
+    if (!at) {
+        return std::nullopt;
+    }
+    return Position{*at, keys[2]};
+}
 
 }  // namespace ptool::http::dto

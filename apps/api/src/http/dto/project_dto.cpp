@@ -2,9 +2,6 @@
 
 #include "http/dto/project_dto.hpp"
 
-#include <boost/json/array.hpp>
-
-#include "http/auth.hpp"
 #include "http/dto/cursor.hpp"
 
 namespace ptool::http::dto {
@@ -48,23 +45,16 @@ boost::json::object to_json(const store::project& p) {
 }
 
 boost::json::object to_json(const usecase::project_page& page) {
-    boost::json::array data;
-    data.reserve(page.data.size());
-    for (const auto& p : page.data) data.emplace_back(to_json(p));
-    boost::json::value next = nullptr;
-    if (page.next) next = project_cursor(*page.next);
-    return {{"data", std::move(data)}, {"nextCursor", std::move(next)}};
+    auto row_json = [](const store::project& p) { return to_json(p); };
+    return page_json(page, row_json, project_cursor);
 }
 
 std::string project_cursor(const store::project_position& p) {
-    return encode_cursor({std::string(cursor_kind), domain::format_instant(p.created_at), p.id});
+    return encode_created_cursor(cursor_kind, p.created_at, p.id);
 }
 
 std::optional<store::project_position> parse_project_cursor(const std::vector<std::string>& keys) {
-    if (keys.size() != 3 || keys[0] != cursor_kind || !is_uuid(keys[2])) return std::nullopt;
-    auto at = domain::parse_instant(keys[1]);
-    if (!at) return std::nullopt;
-    return store::project_position{*at, keys[2]};
+    return parse_created_cursor<store::project_position>(cursor_kind, keys);
 }
 
 parsed_project_create parse_project_create(const boost::json::object& body) {

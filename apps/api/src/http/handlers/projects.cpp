@@ -3,18 +3,17 @@
 
 #include "usecase/projects.hpp"
 
-#include <algorithm>
 #include <boost/beast/http/field.hpp>
 
 #include "domain/role.hpp"
 #include "http/auth.hpp"
 #include "http/dto/cursor.hpp"
 #include "http/dto/project_dto.hpp"
+#include "http/handlers/common.hpp"
 #include "http/idempotency.hpp"
 #include "http/json_io.hpp"
 #include "http/problem.hpp"
 #include "http/routes.hpp"
-#include "http/schema_validator.hpp"
 
 namespace ptool::http {
 
@@ -22,26 +21,6 @@ namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
 
 namespace {
-
-response problem_response(const problem& p, const request& req) {
-    return make_problem_response(p, req.version(), true);
-}
-
-std::optional<std::string> query_value(const request_context& ctx, std::string_view key) {
-    auto it = ctx.query.find(key);
-    if (it == ctx.query.end()) return std::nullopt;
-    return std::string((*it).value);
-}
-
-// Schema errors first; decoder errors only for members the schema did not already report.
-domain::field_errors merge_errors(domain::field_errors errs, const domain::field_errors& extra) {
-    for (const auto& e : extra) {
-        bool seen =
-            std::any_of(errs.begin(), errs.end(), [&](const auto& x) { return x.path == e.path; });
-        if (!seen) errs.push_back(e);
-    }
-    return errs;
-}
 
 // ---- POST /projects ------------------------------------------------------------------------
 
@@ -53,8 +32,7 @@ asio::awaitable<response> create_project_now(
     if (auto* p = std::get_if<problem>(&body)) co_return problem_response(*p, ctx.req);
     const auto& obj = std::get<boost::json::object>(body);
     auto parsed = dto::parse_project_create(obj);
-    auto errs =
-        merge_errors(schema_validator::embedded().validate("ProjectCreate", obj), parsed.errors);
+    auto errs = body_errors("ProjectCreate", obj, parsed.errors);
     auto result = co_await usecase::create_project(
         s.pool, me.tenant_id, std::move(parsed.value), me.user, std::move(errs), s.clock.now()
     );
@@ -86,14 +64,11 @@ asio::awaitable<response> list_projects(request_context& ctx, services s) {
     auto who = co_await s.auth.authenticate(ctx.req);
     if (auto* p = std::get_if<problem>(&who)) co_return problem_response(*p, ctx.req);
     const auto& me = std::get<principal>(who);
-    auto q = dto::parse_page_query(query_value(ctx, "limit"), query_value(ctx, "cursor"));
-    std::optional<store::project_position> after;
-    if (q.after) {
-        after = dto::parse_project_cursor(*q.after);
-        if (!after) q.errors.push_back({"/cursor", "is not a cursor of this list"});
-    }
+    auto q = dto::parse_list_query(
+        query_value(ctx, "limit"), query_value(ctx, "cursor"), dto::parse_project_cursor
+    );
     if (!q.errors.empty()) co_return problem_response(validation_failed(q.errors), ctx.req);
-    auto page = co_await usecase::list_projects(s.pool, me.tenant_id, std::move(after), q.limit);
+    auto page = co_await usecase::list_projects(s.pool, me.tenant_id, std::move(q.after), q.limit);
     co_return json_response(bhttp::status::ok, dto::to_json(page), ctx.req);
 }
 
