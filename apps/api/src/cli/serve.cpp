@@ -2,18 +2,18 @@
 // routes into the HTTP server, runs it on all cores, and shuts down gracefully on
 // SIGTERM/SIGINT (stop accepting, drain in-flight requests, close).
 
+#include <atomic>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <atomic>
+#include <boost/json/serialize.hpp>
 #include <iostream>
 #include <list>
 #include <thread>
@@ -21,10 +21,10 @@
 #include "cli/commands.hpp"
 #include "http/auth.hpp"
 #include "http/dispatch.hpp"
-#include "http/routes.hpp"
-#include "http/server.hpp"
 #include "http/dto/booking_dto.hpp"
 #include "http/idempotency.hpp"
+#include "http/routes.hpp"
+#include "http/server.hpp"
 #include "platform/clock.hpp"
 #include "platform/config.hpp"
 #include "platform/log.hpp"
@@ -52,20 +52,27 @@ public:
         asio::co_spawn(
             strand_,
             std::move(task),
-            asio::bind_cancellation_slot(sig.slot(), [this, name](std::exception_ptr e) {
-                running_.fetch_sub(1);
-                if (!e) return;
-                try {
-                    std::rethrow_exception(e);
-                } catch (const boost::system::system_error& ex) {
-                    if (ex.code() == asio::error::operation_aborted) return;
-                    platform::log_error("background task ended", {{"task", name}, {"error", ex.what()}});
-                } catch (const std::exception& ex) {
-                    platform::log_error("background task ended", {{"task", name}, {"error", ex.what()}});
-                } catch (...) {
-                    platform::log_error("background task ended", {{"task", name}});
+            asio::bind_cancellation_slot(
+                sig.slot(),
+                [this, name](std::exception_ptr e) {
+                    running_.fetch_sub(1);
+                    if (!e) return;
+                    try {
+                        std::rethrow_exception(e);
+                    } catch (const boost::system::system_error& ex) {
+                        if (ex.code() == asio::error::operation_aborted) return;
+                        platform::log_error(
+                            "background task ended", {{"task", name}, {"error", ex.what()}}
+                        );
+                    } catch (const std::exception& ex) {
+                        platform::log_error(
+                            "background task ended", {{"task", name}, {"error", ex.what()}}
+                        );
+                    } catch (...) {
+                        platform::log_error("background task ended", {{"task", name}});
+                    }
                 }
-            })
+            )
         );
     }
 
@@ -99,7 +106,9 @@ asio::awaitable<void> shutdown_on_signal(
 ) {
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     int sig = co_await signals.async_wait(asio::use_awaitable);
-    platform::log_info("shutting down", {{"signal", sig}, {"connections", srv.active_connections()}});
+    platform::log_info(
+        "shutting down", {{"signal", sig}, {"connections", srv.active_connections()}}
+    );
     srv.begin_shutdown();
     signals.async_wait([&ioc](const boost::system::error_code& ec, int) {
         if (!ec) ioc.stop();
@@ -129,13 +138,15 @@ int serve(platform::config cfg) {
         std::cerr << "ptool serve: JWT_SECRET is not set\n";
         return 2;
     }
-    unsigned threads = cfg.threads != 0 ? cfg.threads : std::max(1U, std::thread::hardware_concurrency());
+    unsigned threads =
+        cfg.threads != 0 ? cfg.threads : std::max(1U, std::thread::hardware_concurrency());
     asio::io_context ioc(static_cast<int>(threads));
 
     platform::clock clk(cfg.test_clock);
     platform::metrics metrics;
     platform::pg_pool pool(
-        ioc.get_executor(), platform::pg_pool::options{.conninfo = cfg.database_url, .max_size = cfg.db_pool_size}
+        ioc.get_executor(),
+        platform::pg_pool::options{.conninfo = cfg.database_url, .max_size = cfg.db_pool_size}
     );
     metrics.gauge("ptool_db_pool_size", "Open database connections.", {}, [&pool] {
         return static_cast<double>(pool.stats().size);
@@ -170,7 +181,9 @@ int serve(platform::config cfg) {
     try {
         srv.start(cfg.host, cfg.port);
     } catch (const std::exception& e) {
-        platform::log_error("cannot listen", {{"host", cfg.host}, {"port", cfg.port}, {"error", e.what()}});
+        platform::log_error(
+            "cannot listen", {{"host", cfg.host}, {"port", cfg.port}, {"error", e.what()}}
+        );
         return 1;
     }
     // Background work of every instance: expiries and challenge deadlines (SPEC §3.2, §3.3)
@@ -178,7 +191,9 @@ int serve(platform::config cfg) {
     background_tasks background(ioc);
     background.spawn(
         "sweeper",
-        usecase::run_sweeper(bookings, [&clk] { return clk.now(); }, std::chrono::milliseconds(500))
+        usecase::run_sweeper(
+            bookings, [&clk] { return clk.now(); }, std::chrono::milliseconds(500)
+        )
     );
     background.spawn("idempotency purge", http::purge_idempotency_keys_forever(pool, clk));
     asio::co_spawn(
@@ -211,9 +226,12 @@ void add_serve(CLI::App& app, int& exit_code) {
         // a bad $PORT keeps the default; --port still overrides it
     }
     cmd->add_option("--host", cfg->host, "Address to listen on")->capture_default_str();
-    cmd->add_option("--port", cfg->port, "TCP port ($PORT; 0 picks a free one)")->capture_default_str();
-    cmd->add_option("--threads", cfg->threads, "Worker threads (0 = one per core)")->capture_default_str();
-    cmd->add_option("--db-pool-size", cfg->db_pool_size, "Database connections")->capture_default_str();
+    cmd->add_option("--port", cfg->port, "TCP port ($PORT; 0 picks a free one)")
+        ->capture_default_str();
+    cmd->add_option("--threads", cfg->threads, "Worker threads (0 = one per core)")
+        ->capture_default_str();
+    cmd->add_option("--db-pool-size", cfg->db_pool_size, "Database connections")
+        ->capture_default_str();
     cmd->add_option("--log-level", cfg->log_level, "trace, debug, info, warn, error ($LOG_LEVEL)")
         ->capture_default_str();
     cmd->add_flag("--test-clock", cfg->test_clock, "Enable POST /api/v1/test/clock (tests only)");

@@ -623,8 +623,7 @@ asio::awaitable<std::vector<pg_result>> pg_connection::pipeline(std::vector<pg_s
             case PGRES_FATAL_ERROR:
                 if (!error) {
                     error = error_from(raw);
-                    error->statement_index =
-                        static_cast<int>(index) - static_cast<int>(prelude);
+                    error->statement_index = static_cast<int>(index) - static_cast<int>(prelude);
                 }
                 break;
             case PGRES_PIPELINE_ABORTED:

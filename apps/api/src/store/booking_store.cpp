@@ -20,12 +20,13 @@ using domain::instant;
 #define PTOOL_US(col) "(extract(epoch FROM " col ") * 1000000)::int8"
 
 constexpr std::string_view booking_columns =
-    "b.id, b.artist_id, b.project_id, " PTOOL_US("b.start_time") ", " PTOOL_US("b.end_time")
-    ", b.status, b.priority, " PTOOL_US("b.expires_at") ", b.version, b.title, b.notes, "
-    "b.status_reason, b.challenge_by_booking_id, " PTOOL_US("b.challenge_deadline")
-    ", b.created_by, " PTOOL_US("b.created_at") ", " PTOOL_US("b.updated_at")
-    ", EXISTS (SELECT 1 FROM bookings AS p WHERE p.tenant_id = b.tenant_id "
-    "AND p.challenge_by_booking_id = b.id) AS is_challenger";
+    "b.id, b.artist_id, b.project_id, " PTOOL_US("b.start_time") ", " PTOOL_US("b.end_time"
+    ) ", b.status, b.priority, " PTOOL_US("b.expires_at"
+    ) ", b.version, b.title, b.notes, "
+      "b.status_reason, b.challenge_by_booking_id, " PTOOL_US("b.challenge_deadline"
+      ) ", b.created_by, " PTOOL_US("b.created_at") ", " PTOOL_US("b.updated_at"
+      ) ", EXISTS (SELECT 1 FROM bookings AS p WHERE p.tenant_id = b.tenant_id "
+        "AND p.challenge_by_booking_id = b.id) AS is_challenger";
 
 // The effective status of SPEC §3.2 in SQL; must agree with domain::effective_status. {now} is
 // replaced by the clock's parameter number.
@@ -100,18 +101,17 @@ const std::string& bookings_by_id_sql() {
     return sql;
 }
 const std::string& exclusive_overlaps_sql() {
-    static const std::string sql =
-        "SELECT " + std::string(booking_columns) +
-        " FROM bookings AS b WHERE b.artist_id = $1::uuid "
-        "AND b.status IN ('pencil', 'confirmed') "
-        "AND tstzrange(b.start_time, b.end_time, '[)') && "
-        "tstzrange($2::timestamptz, $3::timestamptz, '[)') "
-        "AND b.start_time < $3::timestamptz "
-        "AND b.start_time > $2::timestamptz - interval '31 days' "
-        "AND ($4::uuid IS NULL OR b.id <> $4::uuid) "
-        "AND (b.status = 'confirmed' OR b.expires_at > $5::timestamptz "
-        "OR b.challenge_by_booking_id IS NOT NULL) "
-        "ORDER BY b.start_time, b.id";
+    static const std::string sql = "SELECT " + std::string(booking_columns) +
+                                   " FROM bookings AS b WHERE b.artist_id = $1::uuid "
+                                   "AND b.status IN ('pencil', 'confirmed') "
+                                   "AND tstzrange(b.start_time, b.end_time, '[)') && "
+                                   "tstzrange($2::timestamptz, $3::timestamptz, '[)') "
+                                   "AND b.start_time < $3::timestamptz "
+                                   "AND b.start_time > $2::timestamptz - interval '31 days' "
+                                   "AND ($4::uuid IS NULL OR b.id <> $4::uuid) "
+                                   "AND (b.status = 'confirmed' OR b.expires_at > $5::timestamptz "
+                                   "OR b.challenge_by_booking_id IS NOT NULL) "
+                                   "ORDER BY b.start_time, b.id";
     return sql;
 }
 
@@ -136,8 +136,8 @@ constexpr std::string_view insert_event_sql =
     "payload) VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6::timestamptz, $7::jsonb)";
 
 constexpr std::string_view event_columns =
-    "e.seq, e.type, e.booking_id, e.artist_id, e.actor, " PTOOL_US("e.occurred_at")
-    ", e.payload::text";
+    "e.seq, e.type, e.booking_id, e.artist_id, e.actor, " PTOOL_US("e.occurred_at"
+    ) ", e.payload::text";
 
 const std::string& booking_events_sql() {
     static const std::string sql = "SELECT " + std::string(event_columns) +
@@ -169,9 +169,7 @@ long long to_ll(std::string_view s) {
     return v;
 }
 
-instant us_to_instant(std::string_view s) {
-    return instant(std::chrono::microseconds(to_ll(s)));
-}
+instant us_to_instant(std::string_view s) { return instant(std::chrono::microseconds(to_ll(s))); }
 
 std::optional<std::string> opt_str(const platform::pg_result& r, int row, int col) {
     auto v = r.opt(row, col);
@@ -349,7 +347,8 @@ boost::asio::awaitable<domain::calendar> close_calendar(
         std::size_t before = ranges.size();
         for (const auto& row : rows) {
             const auto& b = row.booking;
-            if (row.is_challenger && !covered(b, ranges)) ranges.emplace_back(b.start_time, b.end_time);
+            if (row.is_challenger && !covered(b, ranges))
+                ranges.emplace_back(b.start_time, b.end_time);
             if (b.challenge && !ids.count(b.challenge->by_booking_id)) {
                 missing.push_back(b.challenge->by_booking_id);
             }
@@ -363,7 +362,7 @@ boost::asio::awaitable<domain::calendar> close_calendar(
                     ranges.emplace_back(row.booking.start_time, row.booking.end_time);
                 }
                 if (domain::is_active(row.booking.status)) continue;  // reloaded below if active
-                rows.push_back(std::move(row));                        // terminal: keep as is
+                rows.push_back(std::move(row));                       // terminal: keep as is
             }
         }
         cal.bookings.clear();
@@ -397,7 +396,9 @@ boost::asio::awaitable<create_context> lock_for_create(
     std::vector<std::pair<domain::instant, domain::instant>> ranges{range};
     // One round trip: the lock, then (in the same pipeline, so under the lock) the calendar.
     std::vector<platform::pg_statement> stmts;
-    stmts.push_back({std::string(lock_artist_sql), platform::pg_params{tenant_id, artist_id, project_id}});
+    stmts.push_back(
+        {std::string(lock_artist_sql), platform::pg_params{tenant_id, artist_id, project_id}}
+    );
     stmts.push_back({calendar_sql(), platform::pg_params{artist_id, multirange_literal(ranges)}});
     auto results = co_await c.pipeline(std::move(stmts));
     create_context out;
@@ -417,7 +418,9 @@ boost::asio::awaitable<target_context> lock_for_booking(
     // own range plus `extra` (the artist of a booking never changes, so the lock taken through
     // the subquery is the right one).
     std::vector<platform::pg_statement> stmts;
-    stmts.push_back({std::string(lock_booking_artist_sql), platform::pg_params{tenant_id, booking_id}});
+    stmts.push_back(
+        {std::string(lock_booking_artist_sql), platform::pg_params{tenant_id, booking_id}}
+    );
     stmts.push_back({find_booking_for_update_sql(), platform::pg_params{booking_id}});
     stmts.push_back(
         {booking_calendar_sql(), platform::pg_params{booking_id, multirange_literal(extra)}}
@@ -555,8 +558,7 @@ boost::asio::awaitable<std::vector<event_row>> list_events(
     platform::pg_connection& c, long long after_seq, long long through_seq, int limit
 ) {
     platform::pg_params params{
-        std::to_string(after_seq), std::to_string(through_seq), std::to_string(limit)
-    };
+        std::to_string(after_seq), std::to_string(through_seq), std::to_string(limit)};
     auto r = co_await c.query(events_sql(), std::move(params));
     std::vector<event_row> out;
     for (int i = 0; i < r.rows(); ++i) out.push_back(read_event(r, i));

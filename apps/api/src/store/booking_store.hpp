@@ -159,7 +159,9 @@ struct event_watermark {
     std::string snapshot;  // pg_snapshot text, to re-check with watermark_final
 };
 boost::asio::awaitable<event_watermark> read_event_watermark(platform::pg_connection& c);
-boost::asio::awaitable<bool> watermark_final(platform::pg_connection& c, const std::string& snapshot);
+boost::asio::awaitable<bool> watermark_final(
+    platform::pg_connection& c, const std::string& snapshot
+);
 
 // Sweeper: due work across tenants (SECURITY DEFINER ptool_due_bookings).
 struct due_booking {

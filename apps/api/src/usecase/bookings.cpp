@@ -3,8 +3,8 @@
 
 #include "usecase/bookings.hpp"
 
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -102,11 +102,13 @@ asio::awaitable<booking_outcome> transition_in(
         const auto& me = t.row->booking;
         std::vector<std::pair<instant, instant>> ranges{{me.start_time, me.end_time}};
         for (const auto& b : t.cal.bookings) {
-            if (b.status == domain::booking_status::pencil && b.id != me.id && domain::overlaps(b, me)) {
+            if (b.status == domain::booking_status::pencil && b.id != me.id &&
+                domain::overlaps(b, me)) {
                 ranges.emplace_back(b.start_time, b.end_time);
             }
         }
-        if (ranges.size() > 1) t.cal = co_await store::load_calendar(c, me.artist_id, std::move(ranges));
+        if (ranges.size() > 1)
+            t.cal = co_await store::load_calendar(c, me.artist_id, std::move(ranges));
     }
     auto res = domain::decide_transition(t.row->booking, req, t.cal, t.lock.settings, now);
     if (res.has_error()) co_return res.error();

@@ -3,12 +3,13 @@
 
 #include "usecase/bookings.hpp"
 
+#include <gtest/gtest.h>
+
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid_io.hpp>
-#include <gtest/gtest.h>
 
 #include "http/dto/booking_dto.hpp"
 #include "platform/pg_test_support.hpp"
@@ -66,9 +67,7 @@ domain::new_booking hold_at(const fixture& f, instant start, std::chrono::minute
     return nb;
 }
 
-instant tomorrow_at_ten() {
-    return std::chrono::floor<std::chrono::hours>(now()) + 24h + 10h;
-}
+instant tomorrow_at_ten() { return std::chrono::floor<std::chrono::hours>(now()) + 24h + 10h; }
 
 asio::awaitable<void> lifecycle_writes_rows_and_events(platform::pg_pool& pool) {
     booking_service svc(pool, encode);
@@ -135,7 +134,8 @@ asio::awaitable<domain::booking_errc> create_pencil_code(
     auto nb = hold_at(f, start, 60min);
     nb.status = booking_status::pencil;
     auto out = co_await svc.create(f.tenant, "racer", nb, now());
-    if (std::holds_alternative<domain::decision>(out)) co_return domain::booking_errc::validation_failed;
+    if (std::holds_alternative<domain::decision>(out))
+        co_return domain::booking_errc::validation_failed;
     co_return std::get<domain::domain_error>(out).code;
 }
 
@@ -148,11 +148,15 @@ asio::awaitable<void> racing_pencils_one_wins(platform::pg_pool& pool) {
     int done = 0;
     auto ex = co_await asio::this_coro::executor;
     for (std::size_t i = 0; i < codes.size(); ++i) {
-        asio::co_spawn(ex, create_pencil_code(svc, f, start), [&, i](std::exception_ptr e, domain::booking_errc c) {
-            EXPECT_FALSE(e) << "a racer threw";
-            codes[i] = c;
-            ++done;
-        });
+        asio::co_spawn(
+            ex,
+            create_pencil_code(svc, f, start),
+            [&, i](std::exception_ptr e, domain::booking_errc c) {
+                EXPECT_FALSE(e) << "a racer threw";
+                codes[i] = c;
+                ++done;
+            }
+        );
     }
     asio::steady_timer t(ex);
     for (int i = 0; i < 3000 && done < static_cast<int>(codes.size()); ++i) {
@@ -172,9 +176,7 @@ asio::awaitable<void> racing_pencils_one_wins(platform::pg_pool& pool) {
     EXPECT_EQ(conflicts, static_cast<int>(codes.size()) - 1);
 }
 
-TEST(bookings_pg, racing_pencils_one_wins) {
-    run_with_pool(racing_pencils_one_wins, 8);
-}
+TEST(bookings_pg, racing_pencils_one_wins) { run_with_pool(racing_pencils_one_wins, 8); }
 
 asio::awaitable<void> sweeper_expires_lapsed_hold(platform::pg_pool& pool) {
     booking_service svc(pool, encode);

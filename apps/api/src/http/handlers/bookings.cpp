@@ -1,11 +1,13 @@
 // /api/v1/bookings...: create, read, list, patch, the lifecycle transitions and a booking's
 // history. Order of checks (SPEC §10): 401 -> 403 -> 404 -> 400/415/422 -> 428/412 -> 409.
 
+#include "usecase/bookings.hpp"
+
 #include <boost/beast/http/field.hpp>
-#include <boost/uuid/random_generator.hpp>
-#include <boost/uuid/uuid_io.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
 #include <charconv>
 
 #include "domain/booking.hpp"
@@ -16,7 +18,6 @@
 #include "http/json_io.hpp"
 #include "http/problem.hpp"
 #include "http/routes.hpp"
-#include "usecase/bookings.hpp"
 
 namespace ptool::http {
 
@@ -84,8 +85,9 @@ problem to_problem(const domain::domain_error& e) {
                     {"id", b.id},
                     {"priority", b.priority},
                     {"createdAt", domain::format_instant(b.created_at)},
-                    {"expiresAt", b.expires_at ? json::value(domain::format_instant(*b.expires_at))
-                                               : json::value(nullptr)},
+                    {"expiresAt",
+                     b.expires_at ? json::value(domain::format_instant(*b.expires_at))
+                                  : json::value(nullptr)},
                 });
             }
             p.extra["outrankedBy"] = std::move(list);
@@ -113,10 +115,9 @@ response booking_response(
     return res;
 }
 
-response outcome_response(
-    usecase::booking_outcome& out, bhttp::status ok, const request& req
-) {
-    if (auto* e = std::get_if<domain::domain_error>(&out)) return problem_response(to_problem(*e), req);
+response outcome_response(usecase::booking_outcome& out, bhttp::status ok, const request& req) {
+    if (auto* e = std::get_if<domain::domain_error>(&out))
+        return problem_response(to_problem(*e), req);
     if (std::holds_alternative<usecase::booking_not_found>(out)) {
         return problem_response(not_found("No such booking."), req);
     }
@@ -178,7 +179,8 @@ asio::awaitable<response> create_booking_now(
     request_context& ctx, services& s, const principal& me, const json::value& body
 ) {
     auto parsed = dto::parse_create_booking(body);
-    if (!parsed.errors.empty()) co_return problem_response(validation_failed(parsed.errors), ctx.req);
+    if (!parsed.errors.empty())
+        co_return problem_response(validation_failed(parsed.errors), ctx.req);
     auto nb = std::move(parsed.value);
     nb.id = new_uuid();
     nb.created_by = me.user;
@@ -232,7 +234,10 @@ asio::awaitable<response> get_booking(request_context& ctx, services s) {
     auto row = co_await s.bookings.get(me.tenant_id, id);
     if (!row) co_return problem_response(not_found("No such booking."), ctx.req);
     co_return booking_response(
-        bhttp::status::ok, row->booking, view(row->booking, row->is_challenger, s.clock.now()), ctx.req
+        bhttp::status::ok,
+        row->booking,
+        view(row->booking, row->is_challenger, s.clock.now()),
+        ctx.req
     );
 }
 
@@ -342,7 +347,8 @@ asio::awaitable<response> patch_booking(request_context& ctx, services s) {
             co_return problem_response(not_found("No such booking."), ctx.req);
         }
     }
-    if (!parsed.errors.empty()) co_return problem_response(validation_failed(parsed.errors), ctx.req);
+    if (!parsed.errors.empty())
+        co_return problem_response(validation_failed(parsed.errors), ctx.req);
     if (!match) {
         co_return problem_response(
             make_problem(
@@ -355,7 +361,8 @@ asio::awaitable<response> patch_booking(request_context& ctx, services s) {
     }
     auto patch = std::move(parsed.value);
     patch.if_match = *match;
-    auto out = co_await s.bookings.patch(me.tenant_id, me.user, id, std::move(patch), s.clock.now());
+    auto out =
+        co_await s.bookings.patch(me.tenant_id, me.user, id, std::move(patch), s.clock.now());
     co_return outcome_response(out, bhttp::status::ok, ctx.req);
 }
 
@@ -378,7 +385,8 @@ asio::awaitable<response> transition_now(
     const std::string& id,
     domain::transition_request req
 ) {
-    auto out = co_await s.bookings.transition(me.tenant_id, me.user, id, std::move(req), s.clock.now());
+    auto out =
+        co_await s.bookings.transition(me.tenant_id, me.user, id, std::move(req), s.clock.now());
     co_return outcome_response(out, bhttp::status::ok, ctx.req);
 }
 
@@ -390,9 +398,7 @@ asio::awaitable<response> transition(
     const auto& me = std::get<principal>(who);
     if (!domain::at_least(me.role, minimum_role(action))) {
         co_return problem_response(
-            forbidden(
-                "Your role may not " + std::string(domain::to_string(action)) + " bookings."
-            ),
+            forbidden("Your role may not " + std::string(domain::to_string(action)) + " bookings."),
             ctx.req
         );
     }
@@ -452,7 +458,8 @@ asio::awaitable<response> booking_events(request_context& ctx, services s) {
     if (auto c = query_value(ctx, "cursor")) {
         auto keys = dto::decode_cursor(*c);
         std::optional<long long> seq;
-        if (keys && keys->size() == 2 && (*keys)[0] == event_cursor_kind) seq = parse_ll((*keys)[1]);
+        if (keys && keys->size() == 2 && (*keys)[0] == event_cursor_kind)
+            seq = parse_ll((*keys)[1]);
         if (!seq) {
             errs.push_back({"/cursor", "is not a cursor this endpoint issued"});
         } else {
@@ -466,7 +473,9 @@ asio::awaitable<response> booking_events(request_context& ctx, services s) {
     for (const auto& e : page->data) data.push_back(event_json(e));
     json::value next = nullptr;
     if (page->has_more && !page->data.empty()) {
-        next = dto::encode_cursor({std::string(event_cursor_kind), std::to_string(page->data.back().seq)});
+        next = dto::encode_cursor(
+            {std::string(event_cursor_kind), std::to_string(page->data.back().seq)}
+        );
     }
     co_return json_response(
         bhttp::status::ok, json::object{{"data", std::move(data)}, {"nextCursor", next}}, ctx.req
