@@ -162,6 +162,33 @@ void validate_params(const pg_params& params) {
     }
 }
 
+// One command queued in a pipeline: a statement's execution, or the prepare in front of its
+// first execution, whose result is dropped.
+struct pipeline_step {
+    std::size_t statement = 0;  // index into the statements, prelude included
+    bool prepare = false;
+    bool named = false;  // an execution of a prepared statement
+    std::string name;    // of the statement a prepare creates
+};
+
+// Pointers into `params`, which must outlive the send.
+std::vector<const char*> param_values(const pg_params& params) {
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& param : params) {
+        values.push_back(param ? param->c_str() : nullptr);
+    }
+    return values;
+}
+
+constexpr std::string_view statement_prefix = "ptool_s";  // names of our prepared statements
+
+// SQLSTATE 26000 naming one of our statements: it was deallocated on the session.
+bool is_missing_own_statement(const db_error& error) {
+    return error.sqlstate == "26000" &&
+           error.message.find(fmt::format("\"{}", statement_prefix)) != std::string::npos;
+}
+
 [[noreturn]] void throw_cancelled(boost::system::error_code ec) {
     throw boost::system::system_error(ec ? ec : asio::error::operation_aborted);
 }
@@ -484,26 +511,43 @@ asio::awaitable<::PGresult*> pg_connection::next_result() {
     co_return PQgetResult(conn_);
 }
 
-void pg_connection::send_statement(std::string_view sql, const pg_params& params) {
+const std::string* pg_connection::prepared_name(std::string_view sql) const {
+    const auto found = prepared_.find(sql);
+    return found == prepared_.end() ? nullptr : &found->second;
+}
+
+// Failures to queue are the connection's: parameters were validated and no other operation runs.
+void pg_connection::send_unnamed(std::string_view sql, const pg_params& params) {
     const std::string text(sql);
-    std::vector<const char*> values;
-    values.reserve(params.size());
-    for (const auto& param : params) {
-        values.push_back(param ? param->c_str() : nullptr);
-    }
-    const int sent = PQsendQueryParams(
-        conn_,
-        text.c_str(),
-        static_cast<int>(params.size()),
-        nullptr,
-        values.data(),
-        nullptr,
-        nullptr,
-        0
-    );
-    if (sent == 0) {
-        // Parameters were validated and no other operation runs, so this is the connection.
+    const std::vector<const char*> values = param_values(params);
+    if (PQsendQueryParams(
+            conn_,
+            text.c_str(),
+            static_cast<int>(params.size()),
+            nullptr,
+            values.data(),
+            nullptr,
+            nullptr,
+            0
+        ) == 0) {
         fail("sending a statement failed");
+    }
+}
+
+void pg_connection::send_prepare(const std::string& name, const pg_statement& stmt) {
+    if (PQsendPrepare(
+            conn_, name.c_str(), stmt.sql.c_str(), static_cast<int>(stmt.params.size()), nullptr
+        ) == 0) {
+        fail("sending a prepare failed");
+    }
+}
+
+void pg_connection::send_prepared(const std::string& name, const pg_params& params) {
+    const std::vector<const char*> values = param_values(params);
+    if (PQsendQueryPrepared(
+            conn_, name.c_str(), static_cast<int>(params.size()), values.data(), nullptr, nullptr, 0
+        ) == 0) {
+        fail("sending a prepared statement failed");
     }
 }
 
@@ -513,15 +557,31 @@ void pg_connection::fail(std::string_view context) {
 }
 
 asio::awaitable<pg_result> pg_connection::query(std::string_view sql, pg_params params) {
-    if (!deferred_.empty()) {
+    const std::string* name = prepared_name(sql);
+    const bool to_prepare = name == nullptr && prepared_.size() < max_prepared_statements;
+    if (!deferred_.empty() || to_prepare) {
+        // Outside pipeline mode libpq queues one command only: prepare + execute + sync is a
+        // pipeline, still one round trip.
+        const bool own_error_index = deferred_.empty();
         std::vector<pg_statement> one;
         one.push_back({std::string(sql), std::move(params)});
-        auto results = co_await pipeline(std::move(one));
-        co_return std::move(results.back());
+        try {
+            auto results = co_await pipeline(std::move(one));
+            co_return std::move(results.back());
+        } catch (db_error& e) {
+            if (own_error_index && e.statement_index == 0) {
+                e.statement_index = -1;  // query() errors carry no pipeline position
+            }
+            throw;
+        }
     }
     validate_params(params);
     begin_operation();
-    send_statement(sql, params);
+    if (name != nullptr) {
+        send_prepared(*name, params);
+    } else {
+        send_unnamed(sql, params);  // the cache is full
+    }
     co_await flush_output();
 
     pg_result outcome;
@@ -561,6 +621,9 @@ asio::awaitable<pg_result> pg_connection::query(std::string_view sql, pg_params 
                 fmt::format("connection to {} lost: {}", description_, error->message)
             );
         }
+        if (name != nullptr && is_missing_own_statement(*error)) {
+            prepared_.clear();  // someone deallocated behind our back: prepare afresh next time
+        }
         // NOLINTNEXTLINE(cert-err60-cpp): db_error's string fields are part of its interface
         throw db_error(std::move(*error));
     }
@@ -589,41 +652,76 @@ asio::awaitable<std::vector<pg_result>> pg_connection::pipeline(std::vector<pg_s
     if (PQenterPipelineMode(conn_) == 0) {
         fail("entering pipeline mode failed");
     }
-    for (const auto& stmt : stmts) {
-        send_statement(stmt.sql, stmt.params);
+    // A statement not prepared yet is prepared in front of its first execution, in the same
+    // pipeline; a repeat inside this pipeline reuses that prepare.
+    std::vector<pipeline_step> steps;
+    steps.reserve(stmts.size() * 2);
+    std::unordered_map<std::string_view, std::string> fresh;  // SQL → name prepared just now
+    for (std::size_t i = 0; i < stmts.size(); ++i) {
+        const pg_statement& stmt = stmts[i];
+        const std::string* name = prepared_name(stmt.sql);
+        if (name == nullptr) {
+            if (const auto found = fresh.find(stmt.sql); found != fresh.end()) {
+                name = &found->second;
+            } else if (prepared_.size() + fresh.size() < max_prepared_statements) {
+                std::string new_name = fmt::format("{}{}", statement_prefix, ++statements_named_);
+                send_prepare(new_name, stmt);
+                steps.push_back({i, true, false, new_name});
+                name = &fresh.emplace(stmt.sql, std::move(new_name)).first->second;
+            }
+        }
+        if (name != nullptr) {
+            send_prepared(*name, stmt.params);
+        } else {
+            send_unnamed(stmt.sql, stmt.params);
+        }
+        steps.push_back({i, false, name != nullptr, {}});
     }
     if (PQpipelineSync(conn_) == 0) {
         fail("sending the pipeline sync failed");
     }
     co_await flush_output();
 
-    // Per statement: one result, then nullptr. After a failure the server skips to the sync and
-    // libpq reports PGRES_PIPELINE_ABORTED for each skipped statement. Finally PIPELINE_SYNC.
+    // Per command: one result, then nullptr. After a failure the server skips to the sync and
+    // libpq reports PGRES_PIPELINE_ABORTED for each skipped command. Finally PIPELINE_SYNC.
     results.reserve(stmts.size());
     std::optional<db_error> error;
-    std::size_t index = 0;
+    bool missing_statement = false;
+    std::size_t step = 0;
     for (bool synced = false; !synced;) {
         ::PGresult* raw = co_await next_result();
         if (raw == nullptr) {
             if (PQstatus(conn_) == CONNECTION_BAD) {
                 fail("connection lost during a pipeline");
             }
-            if (++index > stmts.size()) {
+            if (++step > steps.size()) {
                 fail("unexpected end of pipeline results");
             }
             continue;
         }
         pg_result res(raw);
-        switch (PQresultStatus(raw)) {
+        const ExecStatusType status = PQresultStatus(raw);
+        if (status != PGRES_PIPELINE_SYNC && step >= steps.size()) {
+            fail("unexpected pipeline result after the last statement");
+        }
+        switch (status) {
             case PGRES_TUPLES_OK:
             case PGRES_COMMAND_OK:
             case PGRES_EMPTY_QUERY:
-                results.push_back(std::move(res));
+                if (const pipeline_step& current = steps[step]; current.prepare) {
+                    // Cached only now: a prepare that failed or was skipped left no statement.
+                    prepared_.emplace(stmts[current.statement].sql, current.name);
+                } else {
+                    results.push_back(std::move(res));
+                }
                 break;
             case PGRES_FATAL_ERROR:
                 if (!error) {
+                    // An error in a prepare belongs to the statement it was preparing.
                     error = error_from(raw);
-                    error->statement_index = static_cast<int>(index) - static_cast<int>(prelude);
+                    error->statement_index =
+                        static_cast<int>(steps[step].statement) - static_cast<int>(prelude);
+                    missing_statement = steps[step].named && is_missing_own_statement(*error);
                 }
                 break;
             case PGRES_PIPELINE_ABORTED:
@@ -635,7 +733,7 @@ asio::awaitable<std::vector<pg_result>> pg_connection::pipeline(std::vector<pg_s
                 broken_ = true;
                 throw db_unavailable(fmt::format(
                     "unsupported result status {} in a pipeline to {}",
-                    PQresStatus(PQresultStatus(raw)),
+                    PQresStatus(status),
                     description_
                 ));
         }
@@ -647,6 +745,9 @@ asio::awaitable<std::vector<pg_result>> pg_connection::pipeline(std::vector<pg_s
     }
     if (PQexitPipelineMode(conn_) == 0) {
         fail("leaving pipeline mode failed");
+    }
+    if (missing_statement) {
+        prepared_.clear();  // someone deallocated behind our back: prepare afresh next time
     }
     if (error) {
         // NOLINTNEXTLINE(cert-err60-cpp): db_error's string fields are part of its interface

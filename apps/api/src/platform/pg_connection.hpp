@@ -21,6 +21,16 @@
 //
 // Errors: db_error for errors the server reported (the connection stays usable);
 // db_unavailable when the connection cannot be made or broke (broken() is then true).
+//
+// Prepared statements: every statement is prepared once per connection (protocol-level, named
+// "ptool_s1", "ptool_s2"…, parameter types left to the server) and then executed by name, so the
+// server parses and plans it only once per session. The cache is keyed by SQL text, holds at most
+// max_prepared_statements entries (newer SQL then runs unnamed, as before), gains a statement only
+// once its prepare succeeded, and lives as long as the connection (named statements survive
+// COMMIT and ROLLBACK). Preparing costs no extra round trip: the prepare travels in front of the
+// statement's first execution (query() sends a not-yet-prepared statement as a pipeline).
+// Nothing may send DISCARD ALL / DEALLOCATE on a connection; if a cached statement has vanished
+// anyway, the call throws db_error 26000 once and the cache is emptied.
 
 #include <sys/types.h>
 
@@ -29,10 +39,13 @@
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "platform/pg_error.hpp"
@@ -64,6 +77,9 @@ class pg_connection {
 public:
     using clock = std::chrono::steady_clock;
 
+    // Cap of the per-connection prepared-statement cache (see the file comment).
+    static constexpr std::size_t max_prepared_statements = 256;
+
     // Opens a connection without blocking. `timeout` bounds name resolution plus connection
     // setup (TCP, TLS, authentication). client_encoding defaults to UTF8.
     // Throws db_unavailable on failure or timeout (message names host/port/db, never the
@@ -76,8 +92,9 @@ public:
     pg_connection& operator=(const pg_connection&) = delete;
     ~pg_connection();  // PQfinish; closes the socket
 
-    // One statement with text params (PQsendQueryParams), results in text format. The SQL must
-    // be a single statement. Throws db_error (connection still usable), db_unavailable.
+    // One statement with text params, results in text format; prepared on first use (see the
+    // file comment), then executed by name (PQsendQueryPrepared). The SQL must be a single
+    // statement. Throws db_error (connection still usable), db_unavailable.
     // GCC 12 rejects a braced list inside a co_await expression ("array used as initializer"):
     // build the pg_params in a variable first, then co_await query(sql, std::move(params)).
     boost::asio::awaitable<pg_result> query(std::string_view sql, pg_params params = {});
@@ -133,8 +150,19 @@ private:
     boost::asio::awaitable<void> flush_output();
     boost::asio::awaitable<::PGresult*> next_result();
     void begin_operation();
-    void send_statement(std::string_view sql, const pg_params& params);
+    const std::string* prepared_name(std::string_view sql) const;
+    void send_unnamed(std::string_view sql, const pg_params& params);
+    void send_prepare(const std::string& name, const pg_statement& stmt);
+    void send_prepared(const std::string& name, const pg_params& params);
     [[noreturn]] void fail(std::string_view context);
+
+    // Heterogeneous lookup, so query(std::string_view) finds its SQL without a copy.
+    struct sql_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view sql) const noexcept {
+            return std::hash<std::string_view>{}(sql);
+        }
+    };
 
     boost::asio::any_io_executor ex_;
     ::PGconn* conn_ = nullptr;
@@ -149,6 +177,9 @@ private:
     std::chrono::milliseconds operation_timeout_{30000};
     std::string description_;
     std::vector<pg_statement> deferred_;
+    // SQL text → name of the statement prepared for it on this session.
+    std::unordered_map<std::string, std::string, sql_hash, std::equal_to<>> prepared_;
+    std::size_t statements_named_ = 0;  // names are never reused, even after a failed prepare
 };
 
 }  // namespace ptool::platform

@@ -1,17 +1,21 @@
 // pg_connection against a real PostgreSQL (TEST_DATABASE_URL): queries, errors, pipelines,
-// deadlines, cancellation, notifications and lost connections.
+// prepared statements, deadlines, cancellation, notifications and lost connections.
 
 #include "platform/pg_connection.hpp"
 
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <array>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "platform/pg_test_support.hpp"
 
@@ -298,6 +302,314 @@ asio::awaitable<void> pipeline_failure(asio::any_io_executor ex) {
 
 TEST(PgConnectionTest, PipelineFailureThrowsForThatStatementAndConnectionStaysUsable) {
     run_test(2, [](asio::any_io_executor ex) { return pipeline_failure(std::move(ex)); });
+}
+
+// --- prepared statements ----------------------------------------------------------------
+
+// The row of pg_prepared_statements for `sql` on this connection: name, custom_plans,
+// generic_plans; nullopt when it is not prepared. The lookup itself is a cached statement too.
+// `sql` must outlive the await (a literal or a named string).
+asio::awaitable<std::optional<std::array<std::string, 3>>> prepared_row(
+    pg_connection& conn, std::string_view sql
+) {
+    pg_params params{std::string(sql)};
+    const pg_result res = co_await conn.query(
+        "SELECT name, custom_plans, generic_plans FROM pg_prepared_statements "
+        "WHERE statement = $1 AND NOT from_sql",
+        std::move(params)
+    );
+    if (res.rows() == 0) {
+        co_return std::nullopt;
+    }
+    EXPECT_EQ(res.rows(), 1);
+    co_return std::array<std::string, 3>{
+        std::string(res.get(0, 0)), std::string(res.get(0, 1)), std::string(res.get(0, 2))};
+}
+
+asio::awaitable<std::string> prepared_count(pg_connection& conn) {
+    const pg_result res = co_await conn.query(
+        "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'ptool\\_s%'"
+    );
+    co_return std::string(res.get(0, 0));
+}
+
+asio::awaitable<void> prepared_second_time(asio::any_io_executor ex) {
+    auto conn = co_await open(ex);
+    const std::string sql = "SELECT $1::int * 2";
+    pg_params first{"21"};
+    const pg_result one = co_await conn->query(sql, std::move(first));
+    EXPECT_EQ(one.get(0, 0), "42");
+    auto row = co_await prepared_row(*conn, sql);
+    PTOOL_CO_ASSERT_TRUE(row.has_value());
+    EXPECT_TRUE((*row)[0].starts_with("ptool_s")) << (*row)[0];
+    EXPECT_EQ((*row)[1], "1");  // planned once, for the first execution
+
+    pg_params second{"5"};
+    const pg_result two = co_await conn->query(sql, std::move(second));
+    EXPECT_EQ(two.get(0, 0), "10");
+    const auto again = co_await prepared_row(*conn, sql);
+    PTOOL_CO_ASSERT_TRUE(again.has_value());
+    EXPECT_EQ((*again)[0], (*row)[0]);  // the same statement, executed a second time
+    EXPECT_EQ(std::stoi((*again)[1]) + std::stoi((*again)[2]), 2);
+
+    // In a pipeline too, by the same name.
+    std::vector<pg_statement> stmts;
+    stmts.push_back({sql, {"1"}});
+    stmts.push_back({sql, {"2"}});
+    const auto results = co_await conn->pipeline(std::move(stmts));
+    PTOOL_CO_ASSERT_EQ(results.size(), 2U);
+    EXPECT_EQ(results[1].get(0, 0), "4");
+    const auto third = co_await prepared_row(*conn, sql);
+    PTOOL_CO_ASSERT_TRUE(third.has_value());
+    EXPECT_EQ(std::stoi((*third)[1]) + std::stoi((*third)[2]), 4);
+
+    // Named statements are session state: a rolled-back transaction keeps the one it prepared.
+    co_await conn->query("BEGIN");
+    const std::string in_tx = "SELECT 'prepared in a transaction'";
+    co_await conn->query(in_tx);
+    co_await conn->query("ROLLBACK");
+    EXPECT_TRUE((co_await prepared_row(*conn, in_tx)).has_value());
+    const pg_result after = co_await conn->query(in_tx);
+    EXPECT_EQ(after.get(0, 0), "prepared in a transaction");
+
+    // A new connection starts with an empty cache.
+    auto other = co_await open(ex);
+    EXPECT_FALSE((co_await prepared_row(*other, sql)).has_value());
+}
+
+TEST(PgConnectionTest, StatementIsPreparedOnceAndRunsPreparedTheSecondTime) {
+    run_test(2, [](asio::any_io_executor ex) { return prepared_second_time(std::move(ex)); });
+}
+
+asio::awaitable<void> mixed_pipeline_errors(asio::any_io_executor ex) {
+    auto conn = co_await open(ex);
+    const std::string known = "SELECT $1::int + 1";
+    const std::string fresh = "SELECT $1::int + 10";
+    const std::string divide = "SELECT 1 / $1::int";
+    const std::string skipped = "SELECT $1::int + 100";
+    pg_params warm{"1"};
+    co_await conn->query(known, std::move(warm));
+
+    // The error is in the execution of a statement prepared in the same pipeline.
+    std::vector<pg_statement> stmts;
+    stmts.push_back({known, {"1"}});
+    stmts.push_back({fresh, {"1"}});
+    stmts.push_back({divide, {"0"}});
+    stmts.push_back({skipped, {"1"}});
+    bool thrown = false;
+    try {
+        co_await conn->pipeline(std::move(stmts));
+    } catch (const db_error& e) {
+        thrown = true;
+        EXPECT_EQ(e.sqlstate, "22012");
+        EXPECT_EQ(e.statement_index, 2);
+    }
+    EXPECT_TRUE(thrown);
+    EXPECT_FALSE(conn->broken());
+    EXPECT_FALSE(conn->in_pipeline_mode());
+    EXPECT_FALSE(conn->in_transaction());
+    // Prepares that succeeded exist on the server and are cached; the skipped one is not.
+    EXPECT_TRUE((co_await prepared_row(*conn, fresh)).has_value());
+    EXPECT_TRUE((co_await prepared_row(*conn, divide)).has_value());
+    EXPECT_FALSE((co_await prepared_row(*conn, skipped)).has_value());
+
+    // The error is in a prepare: it belongs to the statement being prepared.
+    const std::string broken_sql = "SELEC $1::int";
+    std::vector<pg_statement> bad;
+    bad.push_back({fresh, {"2"}});
+    bad.push_back({broken_sql, {"2"}});
+    bad.push_back({skipped, {"2"}});
+    thrown = false;
+    try {
+        co_await conn->pipeline(std::move(bad));
+    } catch (const db_error& e) {
+        thrown = true;
+        EXPECT_EQ(e.sqlstate, "42601");
+        EXPECT_EQ(e.statement_index, 1);
+    }
+    EXPECT_TRUE(thrown);
+    EXPECT_FALSE(conn->broken());
+    EXPECT_FALSE((co_await prepared_row(*conn, broken_sql)).has_value());
+    EXPECT_FALSE((co_await prepared_row(*conn, skipped)).has_value());
+
+    // Everything works afterwards, prepared or not yet.
+    std::vector<pg_statement> good;
+    good.push_back({divide, {"1"}});
+    good.push_back({skipped, {"1"}});
+    good.push_back({fresh, {"1"}});
+    const auto results = co_await conn->pipeline(std::move(good));
+    PTOOL_CO_ASSERT_EQ(results.size(), 3U);
+    EXPECT_EQ(results[0].get(0, 0), "1");
+    EXPECT_EQ(results[1].get(0, 0), "101");
+    EXPECT_EQ(results[2].get(0, 0), "11");
+    EXPECT_TRUE((co_await prepared_row(*conn, skipped)).has_value());
+}
+
+TEST(PgConnectionTest, PipelineErrorsWithPreparedAndFreshStatementsKeepTheirIndex) {
+    run_test(2, [](asio::any_io_executor ex) { return mixed_pipeline_errors(std::move(ex)); });
+}
+
+asio::awaitable<void> failed_prepare_not_cached(asio::any_io_executor ex) {
+    auto conn = co_await open(ex);
+    const std::string bad = "SELEC 1";
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        bool thrown = false;
+        try {
+            co_await conn->query(bad);
+        } catch (const db_error& e) {
+            thrown = true;
+            EXPECT_EQ(e.sqlstate, "42601");
+            EXPECT_EQ(e.statement_index, -1);
+        }
+        EXPECT_TRUE(thrown);
+        EXPECT_FALSE(conn->broken());
+        EXPECT_FALSE((co_await prepared_row(*conn, bad)).has_value());
+    }
+    const pg_result ok = co_await conn->query("SELECT 'next one works'");
+    EXPECT_EQ(ok.get(0, 0), "next one works");
+    EXPECT_TRUE((co_await prepared_row(*conn, "SELECT 'next one works'")).has_value());
+
+    // A prepare refused inside an aborted transaction is not cached either; ROLLBACK prepares.
+    co_await conn->query("BEGIN");
+    EXPECT_THROW(co_await conn->query("SELECT 1 / 0"), db_error);
+    EXPECT_THROW(co_await conn->query("SELECT 'in aborted'"), db_error);  // 25P02
+    co_await conn->query("ROLLBACK");
+    EXPECT_FALSE(conn->in_transaction());
+    EXPECT_FALSE((co_await prepared_row(*conn, "SELECT 'in aborted'")).has_value());
+    const pg_result later = co_await conn->query("SELECT 'in aborted'");
+    EXPECT_EQ(later.get(0, 0), "in aborted");
+}
+
+TEST(PgConnectionTest, FailedPrepareIsNotCachedAndTheNextStatementWorks) {
+    run_test(2, [](asio::any_io_executor ex) { return failed_prepare_not_cached(std::move(ex)); });
+}
+
+asio::awaitable<void> cache_cap(asio::any_io_executor ex) {
+    auto conn = co_await open(ex);
+    constexpr std::size_t total = pg_connection::max_prepared_statements + 44;
+    std::vector<pg_statement> stmts;
+    for (std::size_t i = 0; i < total; ++i) {
+        stmts.push_back({"SELECT " + std::to_string(i) + " AS cap_test", {}});
+    }
+    const auto results = co_await conn->pipeline(std::move(stmts));
+    PTOOL_CO_ASSERT_EQ(results.size(), total);
+    EXPECT_EQ(results[total - 1].get(0, 0), std::to_string(total - 1));
+    // The count query itself runs unnamed: the cache is full.
+    EXPECT_EQ(
+        co_await prepared_count(*conn), std::to_string(pg_connection::max_prepared_statements)
+    );
+    EXPECT_TRUE((co_await prepared_row(*conn, "SELECT 0 AS cap_test")).has_value());
+    EXPECT_FALSE((co_await prepared_row(*conn, "SELECT 300 AS cap_test")).has_value());
+
+    // New SQL runs unnamed, in query() and in pipeline(); cached SQL still runs by name.
+    const pg_result beyond = co_await conn->query("SELECT 'beyond the cap'");
+    EXPECT_EQ(beyond.get(0, 0), "beyond the cap");
+    std::vector<pg_statement> mixed;
+    mixed.push_back({"SELECT 1 AS cap_test", {}});
+    mixed.push_back({"SELECT 'also beyond'", {}});
+    const auto both = co_await conn->pipeline(std::move(mixed));
+    PTOOL_CO_ASSERT_EQ(both.size(), 2U);
+    EXPECT_EQ(both[1].get(0, 0), "also beyond");
+    EXPECT_FALSE((co_await prepared_row(*conn, "SELECT 'beyond the cap'")).has_value());
+    EXPECT_FALSE((co_await prepared_row(*conn, "SELECT 'also beyond'")).has_value());
+    EXPECT_EQ(
+        co_await prepared_count(*conn), std::to_string(pg_connection::max_prepared_statements)
+    );
+    // Errors of unnamed statements keep their usual shape.
+    EXPECT_THROW(co_await conn->query("SELECT 1 / 0"), db_error);
+    EXPECT_FALSE(conn->broken());
+}
+
+TEST(PgConnectionTest, CacheCapFallsBackToUnnamedStatements) {
+    run_test(2, [](asio::any_io_executor ex) { return cache_cap(std::move(ex)); });
+}
+
+asio::awaitable<void> prelude_and_prepared(asio::any_io_executor ex) {
+    auto conn = co_await open(ex);
+    const std::string begin = "BEGIN";
+    const std::string tenant = "SELECT set_config('app.tenant_id', $1, true)";
+    const std::string read = "SELECT current_setting('app.tenant_id')";
+    for (int round = 0; round < 2; ++round) {  // first preparing, then all by name
+        std::vector<pg_statement> prelude;
+        prelude.push_back({begin, {}});
+        prelude.push_back({tenant, {"t-" + std::to_string(round)}});
+        conn->defer(std::move(prelude));
+        const pg_result res = co_await conn->query(read);
+        EXPECT_EQ(res.get(0, 0), "t-" + std::to_string(round));
+        EXPECT_TRUE(conn->in_transaction());
+        co_await conn->query("COMMIT");
+    }
+    EXPECT_TRUE((co_await prepared_row(*conn, begin)).has_value());
+    EXPECT_TRUE((co_await prepared_row(*conn, tenant)).has_value());
+    EXPECT_TRUE((co_await prepared_row(*conn, read)).has_value());
+
+    // A caller's error after a prepared prelude keeps the caller's index.
+    std::vector<pg_statement> prelude;
+    prelude.push_back({begin, {}});
+    prelude.push_back({tenant, {"t-x"}});
+    conn->defer(std::move(prelude));
+    std::vector<pg_statement> stmts;
+    stmts.push_back({read, {}});
+    stmts.push_back({"SELECT 1 / $1::int", {"0"}});
+    bool thrown = false;
+    try {
+        co_await conn->pipeline(std::move(stmts));
+    } catch (const db_error& e) {
+        thrown = true;
+        EXPECT_EQ(e.sqlstate, "22012");
+        EXPECT_EQ(e.statement_index, 1);
+    }
+    EXPECT_TRUE(thrown);
+    EXPECT_TRUE(conn->in_transaction());
+    co_await conn->query("ROLLBACK");
+
+    // An error in a prelude statement being prepared: negative index, nothing cached.
+    std::vector<pg_statement> bad_prelude;
+    bad_prelude.push_back({begin, {}});
+    bad_prelude.push_back({"SELEC 'bad prelude'", {}});
+    conn->defer(std::move(bad_prelude));
+    thrown = false;
+    try {
+        co_await conn->query("SELECT 'after a bad prelude'");
+    } catch (const db_error& e) {
+        thrown = true;
+        EXPECT_EQ(e.sqlstate, "42601");
+        EXPECT_EQ(e.statement_index, -1);
+    }
+    EXPECT_TRUE(thrown);
+    EXPECT_FALSE(conn->has_deferred());
+    co_await conn->query("ROLLBACK");
+    EXPECT_FALSE(conn->in_transaction());
+    EXPECT_FALSE((co_await prepared_row(*conn, "SELEC 'bad prelude'")).has_value());
+    EXPECT_FALSE((co_await prepared_row(*conn, "SELECT 'after a bad prelude'")).has_value());
+    const pg_result fine = co_await conn->query("SELECT 'after a bad prelude'");
+    EXPECT_EQ(fine.get(0, 0), "after a bad prelude");
+}
+
+TEST(PgConnectionTest, DeferredPreludeWorksWithPreparedStatements) {
+    run_test(2, [](asio::any_io_executor ex) { return prelude_and_prepared(std::move(ex)); });
+}
+
+asio::awaitable<void> vanished_statement(asio::any_io_executor ex) {
+    auto conn = co_await open(ex);
+    const std::string sql = "SELECT 'vanishes'";
+    co_await conn->query(sql);
+    co_await conn->query("DEALLOCATE ALL");  // forbidden in the server; here to test recovery
+    bool thrown = false;
+    try {
+        co_await conn->query(sql);
+    } catch (const db_error& e) {
+        thrown = true;
+        EXPECT_EQ(e.sqlstate, "26000");
+    }
+    EXPECT_TRUE(thrown);
+    EXPECT_FALSE(conn->broken());
+    const pg_result again = co_await conn->query(sql);  // prepared afresh
+    EXPECT_EQ(again.get(0, 0), "vanishes");
+}
+
+TEST(PgConnectionTest, VanishedPreparedStatementEmptiesTheCacheOnce) {
+    run_test(2, [](asio::any_io_executor ex) { return vanished_statement(std::move(ex)); });
 }
 
 // --- deadlines and cancellation ---------------------------------------------------------
