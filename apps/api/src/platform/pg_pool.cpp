@@ -248,7 +248,11 @@ asio::awaitable<pg_pool::connect_outcome> pg_pool::connect_once(clock::time_poin
     try {
         out.conn = co_await pg_connection::connect(ex_, opts_.conninfo, budget);
         out.conn->set_operation_timeout(opts_.operation_timeout);
+        for (const auto& sql : opts_.session_setup) co_await out.conn->query(sql);
     } catch (const db_unavailable& e) {
+        out.conn.reset();
+        out.error = e.what();
+    } catch (const db_error& e) {
         out.conn.reset();
         out.error = e.what();
     }

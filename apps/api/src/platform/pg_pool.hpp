@@ -85,6 +85,9 @@ public:
         // min(cap, base * 2^(n-1)), half of it jittered.
         std::chrono::milliseconds reconnect_backoff_base{100};
         std::chrono::milliseconds reconnect_backoff_cap{5000};
+        // Statements run once on every new connection before first use (e.g. SET ...); a
+        // failure counts as a failed connect.
+        std::vector<std::string> session_setup{};
     };
 
     // Opens nothing yet. Throws std::invalid_argument if max_size is 0.
