@@ -8,6 +8,7 @@
 #include <set>
 
 #include "platform/pg_error.hpp"
+#include "store/rows.hpp"
 
 namespace ptool::store {
 
@@ -169,13 +170,6 @@ long long to_ll(std::string_view s) {
     return v;
 }
 
-instant us_to_instant(std::string_view s) { return instant(std::chrono::microseconds(to_ll(s))); }
-
-std::optional<std::string> opt_str(const platform::pg_result& r, int row, int col) {
-    auto v = r.opt(row, col);
-    if (!v) return std::nullopt;
-    return std::string(*v);
-}
 
 std::optional<instant> opt_instant(const platform::pg_result& r, int row, int col) {
     auto v = r.opt(row, col);
@@ -188,16 +182,16 @@ booking_row read_booking(const platform::pg_result& r, int row) {
     auto& b = out.booking;
     b.id = std::string(r.get(row, 0));
     b.artist_id = std::string(r.get(row, 1));
-    b.project_id = opt_str(r, row, 2);
+    b.project_id = opt_string(r, row, 2);
     b.start_time = us_to_instant(r.get(row, 3));
     b.end_time = us_to_instant(r.get(row, 4));
     b.status = domain::parse_booking_status(r.get(row, 5)).value_or(domain::booking_status::hold);
     b.priority = static_cast<int>(to_ll(r.get(row, 6)));
     b.expires_at = opt_instant(r, row, 7);
     b.version = static_cast<int>(to_ll(r.get(row, 8)));
-    b.title = opt_str(r, row, 9);
-    b.notes = opt_str(r, row, 10);
-    b.status_reason = opt_str(r, row, 11);
+    b.title = opt_string(r, row, 9);
+    b.notes = opt_string(r, row, 10);
+    b.status_reason = opt_string(r, row, 11);
     if (auto by = r.opt(row, 12)) {
         b.challenge = domain::challenge_info{std::string(*by), us_to_instant(r.get(row, 13))};
     }

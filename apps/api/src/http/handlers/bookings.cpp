@@ -14,6 +14,7 @@
 #include "http/auth.hpp"
 #include "http/dto/booking_dto.hpp"
 #include "http/dto/cursor.hpp"
+#include "http/handlers/common.hpp"
 #include "http/idempotency.hpp"
 #include "http/json_io.hpp"
 #include "http/problem.hpp"
@@ -28,18 +29,12 @@ using domain::role;
 
 namespace {
 
-constexpr int default_limit = 50;
-constexpr int max_limit = 500;
 constexpr std::string_view booking_cursor_kind = "bookings";
 constexpr std::string_view event_cursor_kind = "booking-events";
 
 std::string new_uuid() {
     thread_local boost::uuids::random_generator gen;
     return boost::uuids::to_string(gen());
-}
-
-response problem_response(const problem& p, const request& req) {
-    return make_problem_response(p, req.version(), req.keep_alive());
 }
 
 problem make_problem(bhttp::status s, std::string code, std::string detail) {
@@ -141,13 +136,6 @@ std::optional<int> if_match(const request& req) {
     return dto::parse_if_match(it->value()).value_or(-1);
 }
 
-std::optional<int> parse_int(std::string_view s) {
-    int v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-    return v;
-}
-
 std::optional<long long> parse_ll(std::string_view s) {
     long long v = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -155,22 +143,38 @@ std::optional<long long> parse_ll(std::string_view s) {
     return v;
 }
 
-// ?limit=: default 50, 1..500 (else 422 at /limit).
-int read_limit(const request_context& ctx, domain::field_errors& errs) {
-    auto it = ctx.query.find("limit");
-    if (it == ctx.query.end()) return default_limit;
-    auto v = parse_int((*it).value);
-    if (!v || *v < 1 || *v > max_limit) {
-        errs.push_back({"/limit", "must be an integer from 1 to 500"});
-        return default_limit;
-    }
-    return *v;
+// Keyset positions of the two cursor-paginated lists: bookings by (startTime, id), a booking's
+// events by seq. Another list's cursor reads as nullopt (422 at /cursor).
+struct booking_position {
+    domain::instant start_time;
+    std::string id;
+};
+
+std::optional<booking_position> parse_booking_position(const std::vector<std::string>& keys) {
+    if (keys.size() != 3 || keys[0] != booking_cursor_kind || !is_uuid(keys[2])) return std::nullopt;
+    auto t = domain::parse_instant(keys[1]);
+    if (!t) return std::nullopt;
+    return booking_position{*t, keys[2]};
 }
 
-std::optional<std::string> query_value(const request_context& ctx, std::string_view key) {
-    auto it = ctx.query.find(key);
-    if (it == ctx.query.end()) return std::nullopt;
-    return std::string((*it).value);
+std::optional<long long> parse_event_position(const std::vector<std::string>& keys) {
+    if (keys.size() != 2 || keys[0] != event_cursor_kind) return std::nullopt;
+    return parse_ll(keys[1]);
+}
+
+// ?limit= and ?cursor= of a list, with the shared rules of dto::parse_list_query.
+template <class Position>
+dto::list_query<Position> read_page(
+    const request_context& ctx,
+    std::optional<Position> (*parse_position)(const std::vector<std::string>&)
+) {
+    auto limit = query_value(ctx, "limit");
+    auto cursor = query_value(ctx, "cursor");
+    return dto::parse_list_query<Position>(
+        limit ? std::optional<std::string_view>(*limit) : std::nullopt,
+        cursor ? std::optional<std::string_view>(*cursor) : std::nullopt,
+        parse_position
+    );
 }
 
 // ---- POST /bookings ------------------------------------------------------------------------
@@ -286,19 +290,10 @@ asio::awaitable<response> list_bookings(request_context& ctx, services s) {
             rest.remove_prefix(comma + 1);
         }
     }
-    q.limit = read_limit(ctx, errs);
-    if (auto c = query_value(ctx, "cursor")) {
-        auto keys = dto::decode_cursor(*c);
-        std::optional<domain::instant> t;
-        if (keys && keys->size() == 3 && (*keys)[0] == booking_cursor_kind) {
-            t = domain::parse_instant((*keys)[1]);
-        }
-        if (!t || !is_uuid((*keys)[2])) {
-            errs.push_back({"/cursor", "is not a cursor this endpoint issued"});
-        } else {
-            q.after = std::make_pair(*t, (*keys)[2]);
-        }
-    }
+    auto page_q = read_page(ctx, parse_booking_position);
+    errs.insert(errs.end(), page_q.errors.begin(), page_q.errors.end());
+    q.limit = page_q.limit;
+    if (page_q.after) q.after = std::make_pair(page_q.after->start_time, page_q.after->id);
     if (!errs.empty()) co_return problem_response(validation_failed(errs), ctx.req);
 
     auto now = s.clock.now();
@@ -452,22 +447,13 @@ asio::awaitable<response> booking_events(request_context& ctx, services s) {
     const auto& me = std::get<principal>(who);
     std::string id(ctx.param("id"));
     if (!is_uuid(id)) co_return problem_response(not_found("No such booking."), ctx.req);
-    domain::field_errors errs;
-    int limit = read_limit(ctx, errs);
-    long long after = 0;
-    if (auto c = query_value(ctx, "cursor")) {
-        auto keys = dto::decode_cursor(*c);
-        std::optional<long long> seq;
-        if (keys && keys->size() == 2 && (*keys)[0] == event_cursor_kind)
-            seq = parse_ll((*keys)[1]);
-        if (!seq) {
-            errs.push_back({"/cursor", "is not a cursor this endpoint issued"});
-        } else {
-            after = *seq;
-        }
+    auto page_q = read_page(ctx, parse_event_position);
+    if (!page_q.errors.empty()) {
+        co_return problem_response(validation_failed(page_q.errors), ctx.req);
     }
-    if (!errs.empty()) co_return problem_response(validation_failed(errs), ctx.req);
-    auto page = co_await s.bookings.events_of(me.tenant_id, id, after, limit);
+    auto page = co_await s.bookings.events_of(
+        me.tenant_id, id, page_q.after.value_or(0), page_q.limit
+    );
     if (!page) co_return problem_response(not_found("No such booking."), ctx.req);
     json::array data;
     for (const auto& e : page->data) data.push_back(event_json(e));
@@ -488,8 +474,9 @@ asio::awaitable<response> event_feed(request_context& ctx, services s) {
     auto who = co_await authenticate(ctx, s);
     if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
     const auto& me = std::get<principal>(who);
-    domain::field_errors errs;
-    int limit = read_limit(ctx, errs);
+    auto limit = query_value(ctx, "limit").value_or("");  // empty counts as absent
+    auto page_q = dto::parse_page_query(limit, std::nullopt);
+    auto errs = std::move(page_q.errors);
     long long after = 0;
     if (auto a = query_value(ctx, "afterSeq")) {
         auto v = parse_ll(*a);
@@ -500,7 +487,7 @@ asio::awaitable<response> event_feed(request_context& ctx, services s) {
         }
     }
     if (!errs.empty()) co_return problem_response(validation_failed(errs), ctx.req);
-    auto events = co_await s.bookings.feed(me.tenant_id, after, limit);
+    auto events = co_await s.bookings.feed(me.tenant_id, after, page_q.limit);
     json::array data;
     for (const auto& e : events) data.push_back(event_json(e));
     long long next = events.empty() ? after : events.back().seq;
