@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/availability.hpp"
 #include "domain/tenant.hpp"
 #include "domain/time.hpp"
 #include "domain/validation.hpp"
@@ -79,6 +80,10 @@ struct booking {
     std::optional<std::string> notes;
     std::optional<std::string> status_reason;
     std::optional<challenge_info> challenge;
+    // Its current times were placed with overrideAvailability (SPEC §5): pencil and confirm do
+    // not re-check availability then. Set by a create/reschedule with the flag, cleared by a
+    // reschedule without it. Not on the wire.
+    bool availability_overridden = false;
     std::string created_by;
     instant created_at;
     instant updated_at;
@@ -108,6 +113,7 @@ enum class booking_errc {
     invalid_transition,     // 409, `current_status`
     booking_conflict,       // 409, `conflicts`
     outranked,              // 409, `outranked_by`
+    outside_availability,   // 422, `windows`
 };
 
 std::string_view to_string(booking_errc c);
@@ -120,6 +126,7 @@ struct domain_error {
     std::optional<booking_status> current_status;  // invalid_transition (effective status)
     std::vector<booking> conflicts;                // booking_conflict: the blocking bookings
     std::vector<booking> outranked_by;             // outranked: the holds ranking above
+    std::vector<interval> windows;                 // outside_availability: windows to offer
 };
 
 // Lets result<T, domain_error>::value() throw (Boost 1.81 looks this up by ADL).
@@ -155,8 +162,11 @@ validated<instant> pencil_expiry(
 // target's old and new range), closed over challenges (the challenger of any challenged pencil
 // in the set, every pencil a hold in the set challenges, and what overlaps those). It may
 // contain the target itself and lapsed bookings; the decide_* functions handle both.
+// `availability` is the artist's preferences (nullopt: none, always available), read under the
+// same lock so a concurrent PUT of preferences cannot slip between check and write.
 struct calendar {
     std::vector<booking> bookings;
+    std::optional<availability> availability{};
 };
 
 struct new_booking {
@@ -183,6 +193,7 @@ struct transition_request {
     std::optional<instant> confirm_by;  // pencil only
     std::optional<std::string> reason;  // release, cancel, challenge
     std::optional<int> if_match;        // the If-Match version, when sent
+    bool override_availability = false;  // pencil, confirm: skip the availability check
 };
 
 // PATCH /bookings/{id}. Absent members stay; title/notes may be set to null.
