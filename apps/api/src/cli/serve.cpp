@@ -21,6 +21,7 @@
 #include "cli/commands.hpp"
 #include "http/auth.hpp"
 #include "http/dispatch.hpp"
+#include "http/dto/availability_dto.hpp"
 #include "http/dto/booking_dto.hpp"
 #include "http/idempotency.hpp"
 #include "http/routes.hpp"
@@ -30,6 +31,8 @@
 #include "platform/log.hpp"
 #include "platform/metrics.hpp"
 #include "platform/pg_pool.hpp"
+#include "platform/redis_cache.hpp"
+#include "usecase/availability.hpp"
 #include "usecase/bookings.hpp"
 #include "usecase/tenants.hpp"
 
@@ -101,6 +104,7 @@ asio::awaitable<void> shutdown_on_signal(
     asio::io_context& ioc,
     http::server& srv,
     platform::pg_pool& pool,
+    platform::redis_cache& cache,
     background_tasks& background,
     std::chrono::seconds timeout
 ) {
@@ -123,6 +127,7 @@ asio::awaitable<void> shutdown_on_signal(
         platform::log_warn("drain deadline passed", {{"connections", srv.active_connections()}});
     }
     co_await background.stop(std::chrono::milliseconds(2000));
+    cache.close();
     pool.close();
     platform::log_info("stopped");
     ioc.stop();
@@ -179,10 +184,25 @@ int serve(platform::config cfg) {
         // validation), while tokens keep their real expiry.
         [] { return std::chrono::system_clock::now(); }
     );
-    usecase::booking_service bookings(pool, [](const domain::booking_change& ch) {
-        return boost::json::serialize(http::dto::event_payload(ch));
-    });
-    http::router routes = http::make_router(http::services{pool, clk, metrics, auth, bookings});
+    // Schedules are cached in Redis when REDIS_URL is set; without it (or while Redis is down)
+    // every schedule is computed from PostgreSQL.
+    platform::redis_cache cache(
+        ioc.get_executor(), platform::redis_cache::options{.url = cfg.redis_url}, metrics
+    );
+    if (cfg.redis_url.empty()) platform::log_info("REDIS_URL not set: schedules are not cached");
+    usecase::availability_service availability(pool, cache, http::dto::encode_schedule);
+    usecase::booking_service bookings(
+        pool,
+        [](const domain::booking_change& ch) {
+            return boost::json::serialize(http::dto::event_payload(ch));
+        },
+        [&availability](std::string tenant_id, std::string artist_id) {
+            return availability.invalidate_artist(std::move(tenant_id), std::move(artist_id));
+        }
+    );
+    http::router routes = http::make_router(
+        http::services{pool, clk, metrics, auth, bookings, availability}
+    );
     http::server srv(ioc, [&routes, &metrics](const http::request& req, std::string rid) {
         return http::dispatch(routes, metrics, req, std::move(rid));
     });
@@ -205,7 +225,7 @@ int serve(platform::config cfg) {
     );
     background.spawn("idempotency purge", http::purge_idempotency_keys_forever(pool, clk));
     asio::co_spawn(
-        ioc, shutdown_on_signal(ioc, srv, pool, background, cfg.shutdown_timeout), asio::detached
+        ioc, shutdown_on_signal(ioc, srv, pool, cache, background, cfg.shutdown_timeout), asio::detached
     );
 
     std::vector<std::thread> workers;

@@ -107,6 +107,21 @@ domain_error outranked_error(std::vector<booking> holds) {
     return e;
 }
 
+// SPEC §5: [start, end) must lie inside the artist's available windows, unless overridden.
+std::optional<domain_error> availability_error(
+    const calendar& cal, instant start, instant end, bool overridden
+) {
+    if (overridden || !cal.preferences) return std::nullopt;
+    auto offer = check_availability(cal.preferences, start, end);
+    if (!offer) return std::nullopt;
+    domain_error e = error_of(
+        booking_errc::outside_availability,
+        "The time is outside the artist's availability (" + cal.preferences->timezone + ")."
+    );
+    e.windows = std::move(*offer);
+    return e;
+}
+
 // The calendar being decided on: the bookings as they will be once `changes` are written.
 class working_calendar {
 public:
@@ -340,9 +355,17 @@ std::optional<std::string> override_reason(bool override_availability) {
     return std::nullopt;
 }
 
-booking_result<decision> do_pencil(working_calendar& w, const booking& t, instant expires_at) {
+booking_result<decision> do_pencil(
+    working_calendar& w,
+    const booking& t,
+    instant expires_at,
+    const calendar& cal,
+    const transition_request& req
+) {
     auto st = w.status(t);
     if (st != booking_status::hold) return transition_error(st, "pencil");
+    const bool overridden = req.override_availability || t.availability_overridden;
+    if (auto e = availability_error(cal, t.start_time, t.end_time, overridden)) return *e;
     auto conflicts = w.overlapping(t, {booking_status::pencil, booking_status::confirmed});
     if (!conflicts.empty()) return conflict_error(std::move(conflicts));
     auto above = w.holds_above(t);
@@ -350,17 +373,26 @@ booking_result<decision> do_pencil(working_calendar& w, const booking& t, instan
     booking after = t;
     after.status = booking_status::pencil;
     after.expires_at = expires_at;
-    w.write(t, std::move(after), event_type::pencilled, std::nullopt);
+    after.availability_overridden = overridden;
+    w.write(
+        t, std::move(after), event_type::pencilled, override_reason(req.override_availability)
+    );
     return finish(w, t.id, t);
 }
 
 booking_result<decision> do_confirm(
-    working_calendar& w, const booking& t, const tenant_settings& s
+    working_calendar& w,
+    const booking& t,
+    const tenant_settings& s,
+    const calendar& cal,
+    const transition_request& req
 ) {
     auto st = w.status(t);
     if (st != booking_status::hold && st != booking_status::pencil) {
         return transition_error(st, "confirm");
     }
+    const bool overridden = req.override_availability || t.availability_overridden;
+    if (auto e = availability_error(cal, t.start_time, t.end_time, overridden)) return *e;
     auto conflicts = w.overlapping(t, {booking_status::pencil, booking_status::confirmed});
     if (!conflicts.empty()) return conflict_error(std::move(conflicts));
     if (st == booking_status::hold) {
@@ -373,7 +405,8 @@ booking_result<decision> do_confirm(
     after.status = booking_status::confirmed;
     after.expires_at.reset();
     after.challenge.reset();
-    w.write(t, after, event_type::confirmed, std::nullopt);
+    after.availability_overridden = overridden;
+    w.write(t, after, event_type::confirmed, override_reason(req.override_availability));
     supersede_holds(w, after, challenger, s);
     return finish(w, t.id, t);
 }
@@ -577,6 +610,8 @@ std::string_view to_string(booking_errc c) {
             return "booking_conflict";
         case booking_errc::outranked:
             return "outranked";
+        case booking_errc::outside_availability:
+            return "outside_availability";
     }
     return "validation_failed";
 }
@@ -699,6 +734,9 @@ booking_result<decision> decide_create(
         }
     }
     if (!errs.empty()) return validation_error(std::move(errs));
+    if (auto e = availability_error(cal, nb.start_time, nb.end_time, nb.override_availability)) {
+        return *e;
+    }
 
     booking b;
     b.id = nb.id;
@@ -712,6 +750,7 @@ booking_result<decision> decide_create(
     b.version = 1;
     b.title = nb.title;
     b.notes = nb.notes;
+    b.availability_overridden = nb.override_availability;
     b.created_by = nb.created_by;
     b.created_at = now;
     b.updated_at = now;
@@ -764,9 +803,9 @@ booking_result<decision> decide_transition(
     const booking t = current_target(w, target);
     switch (req.action) {
         case booking_action::pencil:
-            return do_pencil(w, t, *pencil_expires);
+            return do_pencil(w, t, *pencil_expires, cal, req);
         case booking_action::confirm:
-            return do_confirm(w, t, s);
+            return do_confirm(w, t, s, cal, req);
         case booking_action::release:
             return do_release(w, t, req, s);
         case booking_action::cancel:
@@ -810,10 +849,18 @@ booking_result<decision> decide_patch(
     if (patch.title) check_text(errs, "/title", *patch.title, max_title_chars);
     if (patch.notes) check_text(errs, "/notes", *patch.notes, max_notes_chars);
     if (!errs.empty()) return validation_error(std::move(errs));
+    const booking_status st = w.status(t);
+    if (moved && !is_terminal(st)) {
+        if (auto e = availability_error(
+                cal, next.start_time, next.end_time, patch.override_availability
+            )) {
+            return *e;
+        }
+    }
     if (patch.if_match && *patch.if_match != target.version) return version_error(target.version);
 
-    const booking_status st = w.status(t);
     if (is_terminal(st)) return transition_error(st, "change");
+    if (moved) next.availability_overridden = patch.override_availability;
 
     if (next.start_time == t.start_time && next.end_time == t.end_time && next.title == t.title &&
         next.notes == t.notes && next.priority == t.priority) {

@@ -162,11 +162,11 @@ validated<instant> pencil_expiry(
 // target's old and new range), closed over challenges (the challenger of any challenged pencil
 // in the set, every pencil a hold in the set challenges, and what overlaps those). It may
 // contain the target itself and lapsed bookings; the decide_* functions handle both.
-// `availability` is the artist's preferences (nullopt: none, always available), read under the
+// `preferences` are the artist's preferences (nullopt: none, always available), read under the
 // same lock so a concurrent PUT of preferences cannot slip between check and write.
 struct calendar {
     std::vector<booking> bookings;
-    std::optional<availability> availability{};
+    std::optional<availability> preferences{};
 };
 
 struct new_booking {

@@ -56,10 +56,14 @@ std::variant<boost::json::object, problem> read_json_body(const request& req, bo
 }
 
 response json_response(bhttp::status status, const boost::json::value& body, const request& req) {
+    return json_text_response(status, boost::json::serialize(body), req);
+}
+
+response json_text_response(bhttp::status status, std::string body, const request& req) {
     response res{status, req.version()};
     res.set(bhttp::field::content_type, "application/json");
     res.set(bhttp::field::cache_control, "no-store");
-    res.body() = boost::json::serialize(body);
+    res.body() = std::move(body);
     res.prepare_payload();
     return res;
 }

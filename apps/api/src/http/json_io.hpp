@@ -25,4 +25,7 @@ response json_response(
     boost::beast::http::status status, const boost::json::value& body, const request& req
 );
 
+// The same for a body that is already JSON text (e.g. a cached schedule).
+response json_text_response(boost::beast::http::status status, std::string body, const request& req);
+
 }  // namespace ptool::http

@@ -9,6 +9,7 @@ router make_router(services s) {
     add_system_routes(r, s);
     add_tenant_routes(r, s);
     add_artist_routes(r, s);
+    add_availability_routes(r, s);
     add_project_routes(r, s);
     add_booking_routes(r, s);
     add_test_routes(r, s);

@@ -7,6 +7,7 @@
 #include "platform/clock.hpp"
 #include "platform/metrics.hpp"
 #include "platform/pg_pool.hpp"
+#include "usecase/availability.hpp"
 #include "usecase/bookings.hpp"
 
 namespace ptool::http {
@@ -17,6 +18,7 @@ struct services {
     platform::metrics& metrics;
     authenticator& auth;
     usecase::booking_service& bookings;
+    usecase::availability_service& availability;
 };
 
 router make_router(services s);
@@ -26,6 +28,7 @@ void add_system_routes(router& r, services s);
 void add_tenant_routes(router& r, services s);
 void add_artist_routes(router& r, services s);   // artists (create, list, read, change)
 void add_project_routes(router& r, services s);  // projects (create, list, read)
+void add_availability_routes(router& r, services s);  // preferences, schedule, slots
 void add_booking_routes(router& r, services s);  // bookings, their events, the event feed
 void add_test_routes(router& r, services s);     // POST /api/v1/test/clock (--test-clock)
 

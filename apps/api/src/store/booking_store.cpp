@@ -8,6 +8,7 @@
 #include <set>
 
 #include "platform/pg_error.hpp"
+#include "store/availability_store.hpp"
 #include "store/rows.hpp"
 
 namespace ptool::store {
@@ -27,7 +28,7 @@ constexpr std::string_view booking_columns =
       "b.status_reason, b.challenge_by_booking_id, " PTOOL_US("b.challenge_deadline"
       ) ", b.created_by, " PTOOL_US("b.created_at") ", " PTOOL_US("b.updated_at"
       ) ", EXISTS (SELECT 1 FROM bookings AS p WHERE p.tenant_id = b.tenant_id "
-        "AND p.challenge_by_booking_id = b.id) AS is_challenger";
+        "AND p.challenge_by_booking_id = b.id) AS is_challenger, b.availability_overridden";
 
 // The effective status of SPEC §3.2 in SQL; must agree with domain::effective_status. {now} is
 // replaced by the clock's parameter number.
@@ -119,10 +120,10 @@ const std::string& exclusive_overlaps_sql() {
 constexpr std::string_view insert_booking_sql =
     "INSERT INTO bookings (tenant_id, id, artist_id, project_id, start_time, end_time, status, "
     "priority, expires_at, version, title, notes, status_reason, challenge_by_booking_id, "
-    "challenge_deadline, created_by, created_at, updated_at) VALUES ($1::uuid, $2::uuid, "
-    "$3::uuid, $4::uuid, $5::timestamptz, $6::timestamptz, $7, $8::int, $9::timestamptz, "
-    "$10::int, $11, $12, $13, $14::uuid, $15::timestamptz, $16, $17::timestamptz, "
-    "$18::timestamptz)";
+    "challenge_deadline, availability_overridden, created_by, created_at, updated_at) VALUES "
+    "($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::timestamptz, $6::timestamptz, $7, $8::int, "
+    "$9::timestamptz, $10::int, $11, $12, $13, $14::uuid, $15::timestamptz, $16::boolean, $17, "
+    "$18::timestamptz, $19::timestamptz)";
 // Guarded by the version read: no match raises 40001 inside the pipeline (0002_write_guard.sql),
 // so a COMMIT queued behind it never runs.
 constexpr std::string_view update_booking_sql =
@@ -130,7 +131,8 @@ constexpr std::string_view update_booking_sql =
     "end_time = $5::timestamptz, status = $6, priority = $7::int, expires_at = $8::timestamptz, "
     "version = $9::int, title = $10, notes = $11, status_reason = $12, "
     "challenge_by_booking_id = $13::uuid, challenge_deadline = $14::timestamptz, "
-    "updated_at = $15::timestamptz WHERE id = $1::uuid AND version = $2::int RETURNING 1) "
+    "availability_overridden = $15::boolean, updated_at = $16::timestamptz "
+    "WHERE id = $1::uuid AND version = $2::int RETURNING 1) "
     "SELECT ptool_expect_one_row((SELECT count(*) FROM u), 'booking')";
 constexpr std::string_view insert_event_sql =
     "INSERT INTO booking_events (tenant_id, booking_id, artist_id, type, actor, occurred_at, "
@@ -199,6 +201,7 @@ booking_row read_booking(const platform::pg_result& r, int row) {
     b.created_at = us_to_instant(r.get(row, 15));
     b.updated_at = us_to_instant(r.get(row, 16));
     out.is_challenger = r.get(row, 17) == "t";
+    b.availability_overridden = r.get(row, 18) == "t";
     return out;
 }
 
@@ -262,7 +265,14 @@ platform::pg_params booking_values(const domain::booking& b) {
         b.challenge ? std::optional<std::string>(b.challenge->by_booking_id) : std::nullopt,
         b.challenge ? std::optional<std::string>(domain::format_instant(b.challenge->deadline))
                     : std::nullopt,
+        std::string(b.availability_overridden ? "true" : "false"),
     };
+}
+
+// Preferences that restrict nothing need no checks (nullopt = always available).
+std::optional<domain::availability> restricting(std::optional<domain::availability> a) {
+    if (a && unrestricted(*a)) return std::nullopt;
+    return a;
 }
 
 artist_lock read_lock(const platform::pg_result& r, bool try_only) {
@@ -394,11 +404,13 @@ boost::asio::awaitable<create_context> lock_for_create(
         {std::string(lock_artist_sql), platform::pg_params{tenant_id, artist_id, project_id}}
     );
     stmts.push_back({calendar_sql(), platform::pg_params{artist_id, multirange_literal(ranges)}});
+    stmts.push_back(availability_statement(artist_id));
     auto results = co_await c.pipeline(std::move(stmts));
     create_context out;
     out.lock = read_lock(results[0], false);
     if (!out.lock.artist_exists) co_return out;
     out.cal = co_await close_calendar(c, artist_id, std::move(ranges), std::move(results[1]));
+    out.cal.preferences = restricting(read_availability_result(results[2]));
     co_return out;
 }
 
@@ -419,6 +431,7 @@ boost::asio::awaitable<target_context> lock_for_booking(
     stmts.push_back(
         {booking_calendar_sql(), platform::pg_params{booking_id, multirange_literal(extra)}}
     );
+    stmts.push_back(availability_of_booking_statement(booking_id));
     auto results = co_await c.pipeline(std::move(stmts));
     target_context out;
     if (results[1].rows() == 0) co_return out;
@@ -427,7 +440,18 @@ boost::asio::awaitable<target_context> lock_for_booking(
     const auto& b = out.row->booking;
     extra.emplace_back(b.start_time, b.end_time);
     out.cal = co_await close_calendar(c, b.artist_id, std::move(extra), std::move(results[2]));
+    out.cal.preferences = restricting(read_availability_result(results[3]));
     co_return out;
+}
+
+platform::pg_statement active_bookings_statement(
+    const std::string& artist_id, domain::instant from, domain::instant to
+) {
+    return {calendar_sql(), platform::pg_params{artist_id, multirange_literal({{from, to}})}};
+}
+
+std::vector<booking_row> read_booking_rows(const platform::pg_result& r) {
+    return read_rows(r, &read_booking);
 }
 
 boost::asio::awaitable<std::vector<domain::booking>> find_exclusive_overlaps(

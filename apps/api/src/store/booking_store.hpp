@@ -87,6 +87,14 @@ boost::asio::awaitable<domain::calendar> load_calendar(
     std::vector<std::pair<domain::instant, domain::instant>> ranges
 );
 
+// The schedule's input: the artist's bookings with a stored status hold/pencil/confirmed
+// overlapping [from, to), by (start_time, id); callers apply effective_status. As a statement
+// for a pipeline, and the reader of its result.
+platform::pg_statement active_bookings_statement(
+    const std::string& artist_id, domain::instant from, domain::instant to
+);
+std::vector<booking_row> read_booking_rows(const platform::pg_result& r);
+
 // The active pencil/confirmed bookings of the artist overlapping [from, to) at `now`: the
 // `conflicts` of a booking_conflict read back after the constraint fired (SQLSTATE 23P01).
 boost::asio::awaitable<std::vector<domain::booking>> find_exclusive_overlaps(

@@ -107,8 +107,11 @@ asio::awaitable<booking_outcome> transition_in(
                 ranges.emplace_back(b.start_time, b.end_time);
             }
         }
-        if (ranges.size() > 1)
+        if (ranges.size() > 1) {
+            auto prefs = std::move(t.cal.preferences);
             t.cal = co_await store::load_calendar(c, me.artist_id, std::move(ranges));
+            t.cal.preferences = std::move(prefs);
+        }
     }
     auto res = domain::decide_transition(t.row->booking, req, t.cal, t.lock.settings, now);
     if (res.has_error()) co_return res.error();
@@ -138,7 +141,9 @@ asio::awaitable<booking_outcome> patch_in(
         auto e = p.end_time.value_or(b.end_time);
         if (s < e) {
             std::vector<std::pair<instant, instant>> ranges{{b.start_time, b.end_time}, {s, e}};
+            auto prefs = std::move(t.cal.preferences);
             t.cal = co_await store::load_calendar(c, b.artist_id, std::move(ranges));
+            t.cal.preferences = std::move(prefs);
         }
     }
     auto res = domain::decide_patch(t.row->booking, p, t.cal, t.lock.settings, now);
@@ -200,7 +205,13 @@ asio::awaitable<std::vector<store::due_booking>> due_in(
     co_return co_await store::find_due_bookings(c, now, batch);
 }
 
-asio::awaitable<int> sweep_booking_in(
+// What one sweep did: how many bookings changed, and whose.
+struct swept {
+    int changed = 0;
+    std::string artist_id;
+};
+
+asio::awaitable<swept> sweep_booking_in(
     platform::pg_connection& c,
     const std::string& tenant_id,
     const std::string& booking_id,
@@ -208,29 +219,39 @@ asio::awaitable<int> sweep_booking_in(
     const event_encoder& encode
 ) {
     auto first = co_await store::find_booking(c, booking_id);
-    if (!first) co_return 0;
+    if (!first) co_return swept{};
     // Never wait: if a writer holds this artist, it resolves the due work itself (every
     // decision starts with it), and another sweeper holding it does the same.
     auto lock = co_await store::lock_artist(
         c, tenant_id, first->booking.artist_id, std::nullopt, /*try_only=*/true
     );
-    if (!lock.locked) co_return 0;
+    if (!lock.locked) co_return swept{};
     auto row = co_await store::lock_booking_skip_locked(c, booking_id);
-    if (!row) co_return 0;
+    if (!row) co_return swept{};
     const auto& b = row->booking;
     std::vector<std::pair<instant, instant>> ranges{{b.start_time, b.end_time}};
     auto cal = co_await store::load_calendar(c, b.artist_id, std::move(ranges));
     domain::decision d;
     d.changes = domain::decide_due(cal, lock.settings, now);
-    if (d.changes.empty()) co_return 0;
+    if (d.changes.empty()) co_return swept{};
     co_await write(c, tenant_id, std::string(sweeper_actor), now, d, encode);
-    co_return static_cast<int>(d.changes.size());
+    co_return swept{static_cast<int>(d.changes.size()), b.artist_id};
 }
 
 }  // namespace
 
-booking_service::booking_service(platform::pg_pool& pool, event_encoder encode)
-    : pool_(pool), encode_(std::move(encode)) {}
+booking_service::booking_service(
+    platform::pg_pool& pool, event_encoder encode, artist_changed on_change
+)
+    : pool_(pool), encode_(std::move(encode)), on_change_(std::move(on_change)) {}
+
+asio::awaitable<void> booking_service::changed(
+    const std::string& tenant_id, const booking_outcome& o
+) {
+    const auto* d = std::get_if<domain::decision>(&o);
+    if (d == nullptr || d->changes.empty() || !on_change_) co_return;
+    co_await on_change_(tenant_id, d->result.artist_id);
+}
 
 asio::awaitable<booking_outcome> booking_service::on_conflict(
     std::string tenant_id,
@@ -273,7 +294,9 @@ asio::awaitable<booking_outcome> booking_service::create(
         return create_in(c, tenant_id, actor, nb, now, encode_);
     };
     try {
-        co_return co_await platform::with_tenant_transaction(pool_, tenant_id, fn);
+        auto out = co_await platform::with_tenant_transaction(pool_, tenant_id, fn);
+        co_await changed(tenant_id, out);
+        co_return out;
     } catch (const platform::db_error& e) {
         if (e.kind() != platform::sql_class::exclusion_violation) throw;
     }
@@ -292,7 +315,9 @@ asio::awaitable<booking_outcome> booking_service::transition(
         return transition_in(c, tenant_id, actor, booking_id, req, now, encode_);
     };
     try {
-        co_return co_await platform::with_tenant_transaction(pool_, tenant_id, fn);
+        auto out = co_await platform::with_tenant_transaction(pool_, tenant_id, fn);
+        co_await changed(tenant_id, out);
+        co_return out;
     } catch (const platform::db_error& e) {
         if (e.kind() != platform::sql_class::exclusion_violation) throw;
     }
@@ -310,7 +335,9 @@ asio::awaitable<booking_outcome> booking_service::patch(
         return patch_in(c, tenant_id, actor, booking_id, p, now, encode_);
     };
     try {
-        co_return co_await platform::with_tenant_transaction(pool_, tenant_id, fn);
+        auto out = co_await platform::with_tenant_transaction(pool_, tenant_id, fn);
+        co_await changed(tenant_id, out);
+        co_return out;
     } catch (const platform::db_error& e) {
         if (e.kind() != platform::sql_class::exclusion_violation) throw;
     }
@@ -356,7 +383,9 @@ asio::awaitable<int> booking_service::sweep_once(instant now, int batch) {
             return sweep_booking_in(c, d.tenant_id, d.booking_id, now, encode_);
         };
         try {
-            changed += co_await platform::with_tenant_transaction(pool_, d.tenant_id, fn);
+            auto s = co_await platform::with_tenant_transaction(pool_, d.tenant_id, fn);
+            changed += s.changed;
+            if (s.changed > 0 && on_change_) co_await on_change_(d.tenant_id, s.artist_id);
         } catch (const platform::db_error& e) {
             // One bad booking must not stop the others; it is logged and retried next pass.
             platform::log_warn(

@@ -26,6 +26,11 @@ namespace ptool::usecase {
 // owns the wire format (http/dto), so the stored payload is exactly what the API shows.
 using event_encoder = std::function<std::string(const domain::booking_change&)>;
 
+// Called after every commit that changed an artist's bookings, before the caller answers (the
+// schedule cache's invalidation, availability_service::invalidate_artist). Must not throw.
+using artist_changed =
+    std::function<boost::asio::awaitable<void>(std::string tenant_id, std::string artist_id)>;
+
 struct booking_not_found {};
 
 // A write's outcome: the decision that was committed, a business outcome (409/412/422), or no
@@ -41,7 +46,9 @@ struct page {
 
 class booking_service {
 public:
-    booking_service(platform::pg_pool& pool, event_encoder encode);
+    booking_service(
+        platform::pg_pool& pool, event_encoder encode, artist_changed on_change = {}
+    );
 
     // POST /bookings. An artistId/projectId that does not exist in the tenant is
     // validation_failed at /artistId or /projectId, reported with the domain's other 422s.
@@ -114,8 +121,12 @@ private:
         domain::instant now
     );
 
+    // Runs on_change_ for a committed outcome (a decision that changed something).
+    boost::asio::awaitable<void> changed(const std::string& tenant_id, const booking_outcome& o);
+
     platform::pg_pool& pool_;
     event_encoder encode_;
+    artist_changed on_change_;
 };
 
 // Runs sweep_once every `period` on the service clock until the executor stops. Logs failures

@@ -452,6 +452,8 @@ parsed_transition parse_transition(domain::booking_action action, const boost::j
             schema = "ReasonRequest";
             break;
         case domain::booking_action::confirm:
+            schema = "ConfirmRequest";
+            break;
         case domain::booking_action::extend:
             break;
     }
@@ -465,6 +467,9 @@ parsed_transition parse_transition(domain::booking_action action, const boost::j
     // The schema has already refused these members for actions that do not take them.
     if (action == domain::booking_action::pencil) {
         out.value.confirm_by = r.instant("confirmBy");
+    }
+    if (action == domain::booking_action::pencil || action == domain::booking_action::confirm) {
+        out.value.override_availability = r.boolean("overrideAvailability").value_or(false);
     }
     if (schema == "ReasonRequest") {
         out.value.reason = r.string("reason");

@@ -119,6 +119,8 @@ asio::awaitable<response> patch_artist(request_context& ctx, services s) {
     if (auto* e = std::get_if<domain::field_errors>(&result)) {
         co_return problem_response(validation_failed(*e), ctx.req);
     }
+    // The zone may have changed: cached schedules of this artist are stale.
+    co_await s.availability.invalidate_artist(me.tenant_id, id);
     co_return json_response(
         bhttp::status::ok, dto::to_json(std::get<store::artist>(result)), ctx.req
     );

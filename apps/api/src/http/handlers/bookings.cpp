@@ -88,6 +88,20 @@ problem to_problem(const domain::domain_error& e) {
             p.extra["outrankedBy"] = std::move(list);
             return p;
         }
+        case booking_errc::outside_availability: {
+            auto p = make_problem(
+                bhttp::status::unprocessable_entity, "outside_availability", e.detail
+            );
+            json::array list;
+            for (const auto& w : e.windows) {
+                list.push_back(json::object{
+                    {"startTime", domain::format_instant(w.start)},
+                    {"endTime", domain::format_instant(w.end)},
+                });
+            }
+            p.extra["windows"] = std::move(list);
+            return p;
+        }
     }
     return make_problem(bhttp::status::conflict, "invalid_transition", e.detail);
 }
@@ -400,6 +414,15 @@ asio::awaitable<response> transition(
     std::string id(ctx.param("id"));
     if (!is_uuid(id)) co_return problem_response(not_found("No such booking."), ctx.req);
     auto body = read_json_body(ctx.req, body_kind::optional_object);
+    if (auto* obj = std::get_if<json::object>(&body)) {
+        // pencil/confirm may carry overrideAvailability: true, a manager's call (before 404).
+        auto* v = obj->if_contains("overrideAvailability");
+        if (v && v->is_bool() && v->as_bool() && !domain::at_least(me.role, role::manager)) {
+            co_return problem_response(
+                forbidden("Only a manager may override availability."), ctx.req
+            );
+        }
+    }
     std::optional<problem> body_problem;
     dto::parsed_transition parsed;
     if (auto* p = std::get_if<problem>(&body)) {
