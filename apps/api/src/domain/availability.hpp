@@ -85,7 +85,9 @@ std::string format_wall_time(int minutes);
 std::string_view format_weekday(date::weekday d);
 std::string format_date(date::year_month_day d);  // "YYYY-MM-DD"
 
-// True when date::locate_zone knows `name` (the system tz database).
+// True when `name` is a zone (or link) of the system's IANA tz database that date::locate_zone
+// knows, e.g. "Europe/Berlin", "UTC". Case-sensitive. Thread-safe (the database is loaded once,
+// on first use).
 bool is_iana_timezone(std::string_view name);
 
 // Expansion -----------------------------------------------------------------------------------
@@ -103,7 +105,8 @@ std::vector<interval> available_intervals(
 // (or there are no preferences). Otherwise the windows to offer instead, as whole joined
 // intervals in time order: every one overlapping [start, end), the nearest one ending at or
 // before `start` and the nearest one starting at or after `end` (each searched up to 31 days
-// away). May be empty when nothing is available within that search.
+// away; an interval reaching beyond [start - 31 days, end + 31 days) is cut there). May be
+// empty when nothing is available within that search.
 std::optional<std::vector<interval>> check_availability(
     const std::optional<availability>& a, instant start, instant end
 );

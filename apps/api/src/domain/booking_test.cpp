@@ -1250,3 +1250,146 @@ TEST(booking_patch, challenged_pencil_moved_clear_of_its_challenger_leaves_the_c
 
 }  // namespace
 }  // namespace ptool::domain
+
+// Availability enforcement (SPEC §5) -------------------------------------------------------------
+
+namespace ptool::domain {
+namespace {
+
+// `day` is Friday 2030-01-11; the artist works Fridays 10:00-14:00 and 14:00-16:00 UTC (joined:
+// h(1)..h(7)).
+calendar fridays(std::vector<booking> bookings = {}) {
+    availability a;
+    a.timezone = "UTC";
+    a.weekly = std::vector<weekly_window>{
+        {date::Friday, wall_window{10 * 60, 14 * 60}},
+        {date::Friday, wall_window{14 * 60, 16 * 60}},
+    };
+    calendar cal{std::move(bookings)};
+    cal.preferences = a;
+    return cal;
+}
+
+TEST(booking_availability, create_inside_joined_windows_is_fine) {
+    auto res = decide_create(create_req("n", booking_status::hold, h(3), h(6)), fridays(), settings(), now);
+    ASSERT_TRUE(res.has_value());
+    EXPECT_FALSE(res.value().result.availability_overridden);
+    EXPECT_EQ(res.value().changes.at(0).reason, std::nullopt);
+}
+
+TEST(booking_availability, create_outside_offers_the_nearest_windows) {
+    auto res = decide_create(create_req("n", booking_status::hold, h(6), h(8)), fridays(), settings(), now);
+    ASSERT_TRUE(res.has_error());
+    const auto& e = res.error();
+    EXPECT_EQ(e.code, booking_errc::outside_availability);
+    const std::vector<interval> expected{
+        {h(1) - days{7}, h(7) - days{7}},  // the Friday before
+        {h(1), h(7)},                      // overlapping the request
+        {h(1) + days{7}, h(7) + days{7}},  // the Friday after
+    };
+    EXPECT_EQ(e.windows, expected);
+}
+
+TEST(booking_availability, body_errors_come_before_availability) {
+    auto nb = create_req("n", booking_status::hold, h(6), h(8));
+    nb.title = std::string(201, 'x');
+    auto res = decide_create(nb, fridays(), settings(), now);
+    ASSERT_TRUE(res.has_error());
+    EXPECT_EQ(res.error().code, booking_errc::validation_failed);
+}
+
+TEST(booking_availability, availability_comes_before_conflicts) {
+    auto cal = fridays({make("c", booking_status::confirmed, h(7), h(9))});
+    auto res = decide_create(create_req("n", booking_status::pencil, h(6), h(8)), cal, settings(), now);
+    ASSERT_TRUE(res.has_error());
+    EXPECT_EQ(res.error().code, booking_errc::outside_availability);
+}
+
+TEST(booking_availability, manager_override_is_recorded_and_remembered) {
+    auto nb = create_req("n", booking_status::hold, h(6), h(8));
+    nb.override_availability = true;
+    auto res = decide_create(nb, fridays(), settings(), now);
+    ASSERT_TRUE(res.has_value());
+    EXPECT_TRUE(res.value().result.availability_overridden);
+    EXPECT_EQ(res.value().changes.at(0).reason, std::optional<std::string>("overrideAvailability"));
+
+    // Pencil and confirm of the same times need no second override.
+    auto held = res.value().result;
+    auto pencilled = decide_transition(held, act(booking_action::pencil), fridays({held}), settings(), now);
+    ASSERT_TRUE(pencilled.has_value());
+    EXPECT_EQ(pencilled.value().changes.at(0).reason, std::nullopt);
+    auto confirmed = decide_transition(
+        pencilled.value().result, act(booking_action::confirm), fridays({pencilled.value().result}),
+        settings(), now
+    );
+    ASSERT_TRUE(confirmed.has_value());
+    EXPECT_TRUE(confirmed.value().result.availability_overridden);
+}
+
+TEST(booking_availability, pencil_and_confirm_recheck_availability) {
+    // Held inside, then the preferences changed: the hold now lies outside.
+    auto hold = make("x", booking_status::hold, h(6), h(8));
+    for (auto a : {booking_action::pencil, booking_action::confirm}) {
+        auto res = decide_transition(hold, act(a), fridays({hold}), settings(), now);
+        ASSERT_TRUE(res.has_error()) << to_string(a);
+        EXPECT_EQ(res.error().code, booking_errc::outside_availability) << to_string(a);
+        auto req = act(a);
+        req.override_availability = true;
+        auto ok = decide_transition(hold, req, fridays({hold}), settings(), now);
+        ASSERT_TRUE(ok.has_value()) << to_string(a);
+        EXPECT_EQ(ok.value().changes.at(0).reason, std::optional<std::string>("overrideAvailability"));
+        EXPECT_TRUE(ok.value().result.availability_overridden);
+    }
+    // Other transitions do not look at availability.
+    auto released = decide_transition(hold, act(booking_action::release), fridays({hold}), settings(), now);
+    EXPECT_TRUE(released.has_value());
+    auto extended = decide_transition(hold, act(booking_action::extend), fridays({hold}), settings(), now);
+    EXPECT_TRUE(extended.has_value());
+}
+
+TEST(booking_availability, state_is_checked_before_availability_on_transitions) {
+    auto lapsed = make("x", booking_status::hold, h(6), h(8));
+    lapsed.expires_at = now - 1min;
+    auto res = decide_transition(lapsed, act(booking_action::confirm), fridays({lapsed}), settings(), now);
+    ASSERT_TRUE(res.has_error());
+    EXPECT_EQ(res.error().code, booking_errc::invalid_transition);
+}
+
+TEST(booking_availability, patch_rechecks_moves_only_and_before_if_match) {
+    auto b = make("x", booking_status::pencil, h(2), h(4));
+    booking_patch move;
+    move.end_time = h(8);
+    move.if_match = 99;  // stale, but 422 comes before 412
+    auto res = decide_patch(b, move, fridays({b}), settings(), now);
+    ASSERT_TRUE(res.has_error());
+    EXPECT_EQ(res.error().code, booking_errc::outside_availability);
+
+    booking_patch title;
+    title.title = std::optional<std::string>("renamed");
+    auto outside = make("y", booking_status::pencil, h(6), h(8));  // e.g. placed by an override
+    EXPECT_TRUE(decide_patch(outside, title, fridays({outside}), settings(), now).has_value());
+
+    move.if_match = 3;
+    move.override_availability = true;
+    auto ok = decide_patch(b, move, fridays({b}), settings(), now);
+    ASSERT_TRUE(ok.has_value());
+    EXPECT_TRUE(ok.value().result.availability_overridden);
+    EXPECT_EQ(ok.value().changes.at(0).reason, std::optional<std::string>("overrideAvailability"));
+
+    // A later move without the flag clears it.
+    booking_patch back;
+    back.start_time = h(2);
+    back.end_time = h(4);
+    auto cleared = decide_patch(ok.value().result, back, fridays({ok.value().result}), settings(), now);
+    ASSERT_TRUE(cleared.has_value());
+    EXPECT_FALSE(cleared.value().result.availability_overridden);
+}
+
+TEST(booking_availability, no_preferences_is_always_available) {
+    calendar cal;
+    auto res = decide_create(create_req("n", booking_status::hold, h(20), h(22)), cal, settings(), now);
+    EXPECT_TRUE(res.has_value());
+}
+
+}  // namespace
+}  // namespace ptool::domain

@@ -9,6 +9,11 @@
 
 #include <date/date.h>
 
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <iterator>
+
 namespace ptool::domain {
 
 namespace {
@@ -83,6 +88,91 @@ std::optional<instant> parse_instant(std::string_view s) {
              std::chrono::seconds{sec} + std::chrono::microseconds{micros} -
              std::chrono::minutes{offset_min};
     return std::chrono::time_point_cast<std::chrono::microseconds>(t);
+}
+
+// ISO 8601 durations of fixed length:
+//
+//   duration = "P" [n "W"] [n "D"] ["T" [n "H"] [n "M"] [n "S"]]   (n = 1*DIGIT)
+//
+// at least one component, and at least one after a "T".
+std::optional<std::chrono::microseconds> parse_iso_duration(std::string_view s) {
+    constexpr long long max_seconds = 400LL * 86400;
+    constexpr long long saturated = max_seconds + 1;  // any larger component is over the limit
+    struct unit {
+        char designator;
+        long long seconds;
+        bool time;  // after the 'T'
+    };
+    // Designators must come in this order, each at most once.
+    constexpr std::array<unit, 5> units{{
+        {'W', 7LL * 86400, false},
+        {'D', 86400, false},
+        {'H', 3600, true},
+        {'M', 60, true},
+        {'S', 1, true},
+    }};
+    if (s.size() < 3 || s.front() != 'P') {
+        return std::nullopt;
+    }
+    s.remove_prefix(1);
+    const auto* next_unit = units.begin();
+    bool in_time = false;
+    bool any = false;
+    bool any_time = false;
+    long long total = 0;
+    while (!s.empty()) {
+        if (s.front() == 'T') {
+            if (in_time) {
+                return std::nullopt;
+            }
+            in_time = true;
+            s.remove_prefix(1);
+            continue;
+        }
+        long long n = 0;
+        std::size_t len = 0;
+        for (; len < s.size() && s[len] >= '0' && s[len] <= '9'; ++len) {
+            n = std::min(n * 10 + (s[len] - '0'), saturated);
+        }
+        if (len == 0 || len == s.size()) {
+            return std::nullopt;
+        }
+        const char designator = s[len];
+        s.remove_prefix(len + 1);
+        next_unit = std::find_if(next_unit, units.end(), [&](const unit& u) {
+            return u.designator == designator && u.time == in_time;
+        });
+        if (next_unit == units.end()) {
+            return std::nullopt;
+        }
+        total = std::min(total + n * next_unit->seconds, saturated);
+        next_unit = std::next(next_unit);
+        any = true;
+        any_time = any_time || in_time;
+    }
+    if (!any || (in_time && !any_time) || total > max_seconds) {
+        return std::nullopt;
+    }
+    return std::chrono::seconds{total};
+}
+
+std::string format_iso_duration(std::chrono::microseconds d) {
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(d).count();
+    const long long total = secs < 0 ? -secs : secs;
+    const long long h = total / 3600;
+    const long long m = total / 60 % 60;
+    const long long sec = total % 60;
+    std::string out = secs < 0 ? "-PT" : "PT";
+    if (h != 0) {
+        out += std::to_string(h) + "H";
+    }
+    if (m != 0) {
+        out += std::to_string(m) + "M";
+    }
+    if (sec != 0 || total == 0) {
+        out += std::to_string(sec) + "S";
+    }
+    return out;
 }
 
 }  // namespace ptool::domain

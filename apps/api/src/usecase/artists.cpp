@@ -1,13 +1,12 @@
 // Artist use cases: validate -> begin -> set tenant -> (lock) -> write -> commit.
-// Zone names are checked against the system tz database through Howard Hinnant's date/tz.
+// Zone names are checked against the system tz database (domain::is_iana_timezone).
 
 #include "usecase/artists.hpp"
-
-#include <date/tz.h>
 
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid_io.hpp>
 
+#include "domain/availability.hpp"
 #include "platform/pg_transaction.hpp"
 #include "usecase/field_checks.hpp"
 #include "usecase/paging.hpp"
@@ -27,7 +26,7 @@ void check_name(const std::string& name, domain::field_errors& errs) {
 }
 
 void check_timezone(const std::string& tz, domain::field_errors& errs) {
-    if (!is_iana_timezone(tz)) {
+    if (!domain::is_iana_timezone(tz)) {
         errs.push_back({"/timezone", "must be an IANA time zone name, e.g. Europe/Berlin"});
     }
 }
@@ -90,16 +89,6 @@ asio::awaitable<update_artist_result> update_in(
 }
 
 }  // namespace
-
-bool is_iana_timezone(std::string_view name) {
-    if (name.empty() || name.size() > 64) return false;
-    try {
-        return date::locate_zone(name) != nullptr;
-    } catch (const std::exception&) {
-        // locate_zone throws std::runtime_error for an unknown name.
-        return false;
-    }
-}
 
 domain::field_errors check_new_artist(const new_artist& a) {
     domain::field_errors errs;

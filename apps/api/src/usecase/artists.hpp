@@ -40,10 +40,6 @@ struct artist_patch {
     std::optional<std::optional<std::string>> user_id;
 };
 
-// True when `name` is a zone (or link) of the system's IANA tz database, e.g. "Europe/Berlin",
-// "UTC". Case-sensitive. Thread-safe (the database is loaded once, on first use).
-bool is_iana_timezone(std::string_view name);
-
 // The rules on each member (path = wire name): name non-blank and <= 200 characters, timezone
 // an IANA name, email <= 254 characters and shaped local@domain, userId 1..255 characters.
 domain::field_errors check_new_artist(const new_artist& a);
