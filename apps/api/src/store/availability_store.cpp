@@ -68,7 +68,8 @@ domain::availability parse_stored(
         }
     }
     if (overrides) {
-        for (const auto& item : as_array(json::parse(*overrides), "overrides")) {
+        const json::value parsed = json::parse(*overrides);
+        for (const auto& item : as_array(parsed, "overrides")) {
             const auto& o = item.as_object();
             const json::value* ws = o.if_contains("windows");
             if (ws == nullptr) throw std::runtime_error("stored availability: override without windows");
