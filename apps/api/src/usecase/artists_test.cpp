@@ -1,4 +1,4 @@
-// The artist rules that need no database: IANA zones (system tz database) and field limits.
+// The artist rules that need no database: field limits (zone names: domain/availability_test).
 
 #include "usecase/artists.hpp"
 
@@ -8,29 +8,6 @@
 
 namespace ptool::usecase {
 namespace {
-
-TEST(artist_rules, iana_zones_from_the_system_database) {
-    for (const char* ok :
-         {"UTC",
-          "Europe/Berlin",
-          "America/New_York",
-          "Australia/Lord_Howe",
-          "Asia/Kolkata",
-          "America/Argentina/Buenos_Aires"}) {
-        EXPECT_TRUE(is_iana_timezone(ok)) << ok;
-    }
-    for (const char* bad :
-         {"",
-          "Mars/Olympus",
-          "europe/berlin",
-          "Europe/Berlin ",
-          "+01:00",
-          "../../etc/passwd",
-          "Europe/",
-          "/usr/share/zoneinfo/UTC"}) {
-        EXPECT_FALSE(is_iana_timezone(bad)) << bad;
-    }
-}
 
 TEST(artist_rules, new_artist_lists_every_problem) {
     new_artist a{" ", "Nowhere/Land", std::string("no-at-sign"), std::string()};
