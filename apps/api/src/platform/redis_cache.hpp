@@ -18,11 +18,30 @@
 // bumps the epoch (so entries written before the outage are never served) before any lookup
 // is answered from Redis.
 //
-// Metrics (platform::metrics): ptool_cache_requests_total{result="hit"|"miss"|"error"} for
-// lookups, ptool_cache_invalidations_total{result="ok"|"error"}, and the gauge ptool_cache_up.
+// While not connected (at startup, during an outage, while reconnecting) lookups answer a miss
+// at once without waiting for a connection. The connection is checked with AUTH/SELECT (when the
+// URL has them) and an INCR of the epoch or a PING before it serves.
 //
-// Thread-safety: all members must be called on `ex` (one strand/io_context thread). Owned by
-// cli/serve.cpp; outlives every request. Never throws for Redis failures.
+// Metrics (platform::metrics): ptool_cache_requests_total{result="hit"|"miss"|"error"} for
+// lookups ("error": Redis not connected, slow or failing, answered as a miss; a disabled cache
+// counts "miss"), ptool_cache_invalidations_total{result="ok"|"error"}, and the gauge
+// ptool_cache_up (registered by the constructor; 1 while up()).
+//
+// Thread-safety: lookup(), put(), invalidate(), up() and close() may be called from any thread
+// or strand: the cache runs its own work on a strand of `ex` (lookup/put/invalidate hop onto it
+// and resume the caller on its own executor). close() and the destructor free the hiredis
+// context on that strand: at once when called on it, else when the io_context next runs it,
+// or when the io_context is destroyed (pending work keeps the internals alive until then, so
+// the cache may be destroyed before or after the io_context stopped). Owned by cli/serve.cpp;
+// outlives every request.
+//
+// Process state: when a URL is given, the constructor sets SIGPIPE to SIG_IGN if it still has
+// its default action (hiredis writes with write(2); a reset connection must not kill us).
+//
+// Errors: never throws for Redis failures. The constructor throws std::invalid_argument for a
+// malformed URL (the message never quotes the URL: it may hold a password). If the awaiting
+// coroutine is cancelled, an operation returns promptly as a miss/no-op (a command already
+// sent still runs in Redis), or throws operation_aborted if cancelled before it started.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -39,7 +58,8 @@ namespace ptool::platform {
 class redis_cache {
 public:
     struct options {
-        std::string url;  // redis://[:password@]host[:port][/db]; empty: disabled (always miss)
+        // redis://[[user]:password@]host[:port][/db]; empty: disabled (always miss).
+        std::string url;
         std::chrono::milliseconds command_timeout{100};
         std::chrono::milliseconds reconnect_min{100};
         std::chrono::milliseconds reconnect_max{5000};
@@ -61,7 +81,8 @@ public:
     // One round trip (a Lua script reads epoch, version and the entry together).
     boost::asio::awaitable<lookup_result> lookup(std::string scope, std::string key);
 
-    // Files `value` under (stamp, scope, key) for `ttl` (at least 1 s).
+    // Files `value` under (stamp, scope, key) for `ttl` (at least 1 s). No-op while Redis is
+    // not connected or for a malformed stamp.
     boost::asio::awaitable<void> put(
         std::string scope,
         std::string stamp,
@@ -78,7 +99,7 @@ public:
     // True when the last exchange with Redis succeeded (false when disabled).
     bool up() const;
 
-    // Closes the connection and stops reconnecting; later calls are misses/no-ops.
+    // Closes the connection and stops reconnecting; later calls are misses/no-ops. Idempotent.
     void close();
 
 private:
