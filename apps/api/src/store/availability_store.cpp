@@ -131,7 +131,7 @@ boost::asio::awaitable<bool> write_availability(
         tenant_id,
         artist_id,
         a.timezone,
-        weekly_json(a),
+        a.weekly ? std::optional<std::string>(weekly_json(a)) : std::nullopt,  // SQL NULL
         overrides_json(a),
         domain::format_instant(now),
     };

@@ -4,6 +4,7 @@
 #include "usecase/availability.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include "platform/log.hpp"
 #include "platform/pg_transaction.hpp"
@@ -65,10 +66,11 @@ computed_schedule compute(schedule_input in, instant from, instant to, instant n
     return out;
 }
 
+// Redis TTL (real time): until the first lapse (rounded up), at most cache_ttl_max.
 std::chrono::seconds ttl_for(const computed_schedule& s, instant now) {
     auto ttl = availability_service::cache_ttl_max;
     if (s.first_expiry) {
-        auto left = std::chrono::duration_cast<std::chrono::seconds>(*s.first_expiry - now);
+        auto left = std::chrono::ceil<std::chrono::seconds>(*s.first_expiry - now);
         ttl = std::clamp(left, std::chrono::seconds{1}, ttl);
     }
     return ttl;
@@ -76,6 +78,31 @@ std::chrono::seconds ttl_for(const computed_schedule& s, instant now) {
 
 std::string cache_key(instant from, instant to) {
     return domain::format_instant(from) + "/" + domain::format_instant(to);
+}
+
+// A cached value: "<first expiry in µs since the epoch, or ->\n<body>". The service clock (which
+// the test clock moves) decides freshness; Redis's TTL, in real time, only bounds memory.
+std::string cache_value(const computed_schedule& s, const std::string& body) {
+    std::string head = s.first_expiry
+                           ? std::to_string(s.first_expiry->time_since_epoch().count())
+                           : std::string("-");
+    return head + "\n" + body;
+}
+
+// The body of a cached value that is still fresh at `now`; nullopt when a hold or pencil in it
+// has lapsed since (or the value is not in this format).
+std::optional<std::string> fresh_body(std::string value, instant now) {
+    const auto nl = value.find('\n');
+    if (nl == std::string::npos) return std::nullopt;
+    const std::string_view head(value.data(), nl);
+    if (head != "-") {
+        long long us = 0;
+        auto [ptr, ec] = std::from_chars(head.data(), head.data() + head.size(), us);
+        if (ec != std::errc{} || ptr != head.data() + head.size()) return std::nullopt;
+        if (now >= instant{std::chrono::microseconds{us}}) return std::nullopt;
+    }
+    value.erase(0, nl + 1);
+    return value;
 }
 
 }  // namespace
@@ -131,7 +158,9 @@ asio::awaitable<std::variant<std::string, artist_not_found>> availability_servic
     // The stamp is read before PostgreSQL: a change committed after it bumps the version, so
     // what we compute below is filed under a version nobody asks for any more.
     auto hit = co_await cache_.lookup(scope, key);
-    if (hit.value) co_return std::move(*hit.value);
+    if (hit.value) {
+        if (auto body = fresh_body(std::move(*hit.value), now)) co_return std::move(*body);
+    }
 
     auto fn = [&](platform::pg_connection& c) {
         return load_schedule_input(c, artist_id, from, to);
@@ -142,7 +171,10 @@ asio::awaitable<std::variant<std::string, artist_not_found>> availability_servic
     std::string body = encode_(
         {artist_id, computed.availability.timezone, from, to, std::move(computed.segments)}
     );
-    if (hit.stamp) co_await cache_.put(scope, *hit.stamp, key, body, ttl_for(computed, now));
+    if (hit.stamp) {
+        auto value = cache_value(computed, body);
+        co_await cache_.put(scope, *hit.stamp, key, std::move(value), ttl_for(computed, now));
+    }
     co_return body;
 }
 

@@ -71,7 +71,10 @@ std::vector<domain::wall_window_input> windows_at(
     for (const auto& item : v.get_array()) {
         const std::string p = path + "/" + std::to_string(i++);
         const auto* o = object_at(item, p, errs);
-        if (o == nullptr) continue;
+        if (o == nullptr) {
+            out.emplace_back();  // keeps later indices aligned with the body
+            continue;
+        }
         reject_unknown(*o, {"start", "end"}, p, errs);
         out.push_back({string_at(*o, "start", p, errs), string_at(*o, "end", p, errs)});
     }
@@ -157,7 +160,10 @@ parsed_availability parse_availability_put(const json::object& body) {
             for (const auto& item : weekly->get_array()) {
                 const std::string p = "/weekly/" + std::to_string(i++);
                 const auto* o = object_at(item, p, errs);
-                if (o == nullptr) continue;
+                if (o == nullptr) {
+                    list.emplace_back();  // keeps later indices aligned with the body
+                    continue;
+                }
                 reject_unknown(*o, {"day", "start", "end"}, p, errs);
                 list.push_back(
                     {string_at(*o, "day", p, errs), string_at(*o, "start", p, errs),
@@ -175,7 +181,10 @@ parsed_availability parse_availability_put(const json::object& body) {
             for (const auto& item : overrides->get_array()) {
                 const std::string p = "/overrides/" + std::to_string(i++);
                 const auto* o = object_at(item, p, errs);
-                if (o == nullptr) continue;
+                if (o == nullptr) {
+                    out.value.overrides.emplace_back();  // keeps later indices aligned
+                    continue;
+                }
                 reject_unknown(*o, {"date", "windows"}, p, errs);
                 domain::date_override_input ov;
                 ov.date = string_at(*o, "date", p, errs);
@@ -189,6 +198,24 @@ parsed_availability parse_availability_put(const json::object& body) {
         }
     }
     return out;
+}
+
+domain::field_errors merge_availability_errors(
+    domain::field_errors first, const domain::field_errors& rules
+) {
+    const std::size_t n = first.size();
+    const auto covered = [&first, n](const std::string& path) {
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto& p = first[i].path;
+            if (p.empty()) continue;  // a whole-body error does not hide the details
+            if (path == p || path.rfind(p + "/", 0) == 0) return true;
+        }
+        return false;
+    };
+    for (const auto& e : rules) {
+        if (!covered(e.path)) first.push_back(e);
+    }
+    return first;
 }
 
 range_query parse_range_query(
