@@ -14,6 +14,7 @@
 
 #include "http/dto/booking_dto.hpp"
 #include "platform/pg_test_support.hpp"
+#include "usecase/usecase_pgtest_support.hpp"
 #include "platform/pg_transaction.hpp"
 #include "usecase/bookings.hpp"
 #include "usecase/tenants.hpp"
@@ -27,34 +28,12 @@ using domain::instant;
 using platform::testing::now;
 using platform::testing::run_with_pool;
 
-std::string uuid() { return boost::uuids::to_string(boost::uuids::random_generator()()); }
-
-std::string encode_event(const domain::booking_change& ch) {
-    return boost::json::serialize(http::dto::event_payload(ch));
-}
-
-constexpr std::string_view insert_artist_sql =
-    "INSERT INTO artists (tenant_id, id, name, timezone) VALUES ($1::uuid, $2::uuid, 'A', 'UTC')";
-
-asio::awaitable<void> insert_artist_in(
-    platform::pg_connection& c, const std::string& tenant, const std::string& artist
-) {
-    platform::pg_params params{tenant, artist};
-    co_await c.query(insert_artist_sql, std::move(params));
-}
-
-struct fixture {
-    std::string tenant;
-    std::string artist;
-};
+using testing::encode_event;
+using testing::fixture;
+using testing::uuid;
 
 asio::awaitable<fixture> make_fixture(platform::pg_pool& pool) {
-    fixture f;
-    f.tenant = co_await create_tenant(pool, "availability pgtest", now());
-    f.artist = uuid();
-    auto fn = [&](platform::pg_connection& c) { return insert_artist_in(c, f.tenant, f.artist); };
-    co_await platform::with_tenant_transaction(pool, f.tenant, fn);
-    co_return f;
+    return testing::make_fixture(pool, "availability pgtest");
 }
 
 // Berlin, weekdays 09:00-17:00, and a day off on the first Monday of the test week.

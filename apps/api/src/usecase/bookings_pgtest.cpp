@@ -13,6 +13,7 @@
 
 #include "http/dto/booking_dto.hpp"
 #include "platform/pg_test_support.hpp"
+#include "usecase/usecase_pgtest_support.hpp"
 #include "platform/pg_transaction.hpp"
 #include "usecase/tenants.hpp"
 
@@ -26,35 +27,12 @@ using domain::instant;
 using platform::testing::now;
 using platform::testing::run_with_pool;
 
-std::string uuid() { return boost::uuids::to_string(boost::uuids::random_generator()()); }
-
-// The server's own payloads, so that `ptool verify-events` over the test database stays clean.
-std::string encode(const domain::booking_change& ch) {
-    return boost::json::serialize(http::dto::event_payload(ch));
-}
-
-constexpr std::string_view insert_artist_sql =
-    "INSERT INTO artists (tenant_id, id, name) VALUES ($1::uuid, $2::uuid, 'Test Artist')";
-
-asio::awaitable<void> insert_artist_in(
-    platform::pg_connection& c, const std::string& tenant, const std::string& artist
-) {
-    platform::pg_params params{tenant, artist};
-    co_await c.query(insert_artist_sql, std::move(params));
-}
-
-struct fixture {
-    std::string tenant;
-    std::string artist;
-};
+using testing::encode_event;
+using testing::fixture;
+using testing::uuid;
 
 asio::awaitable<fixture> make_fixture(platform::pg_pool& pool) {
-    fixture f;
-    f.tenant = co_await create_tenant(pool, "bookings pgtest", now());
-    f.artist = uuid();
-    auto fn = [&](platform::pg_connection& c) { return insert_artist_in(c, f.tenant, f.artist); };
-    co_await platform::with_tenant_transaction(pool, f.tenant, fn);
-    co_return f;
+    return testing::make_fixture(pool, "bookings pgtest");
 }
 
 domain::new_booking hold_at(const fixture& f, instant start, std::chrono::minutes length) {
@@ -70,7 +48,7 @@ domain::new_booking hold_at(const fixture& f, instant start, std::chrono::minute
 instant tomorrow_at_ten() { return std::chrono::floor<std::chrono::hours>(now()) + 24h + 10h; }
 
 asio::awaitable<void> lifecycle_writes_rows_and_events(platform::pg_pool& pool) {
-    booking_service svc(pool, encode);
+    booking_service svc(pool, encode_event);
     auto f = co_await make_fixture(pool);
     auto t0 = now();
     auto out = co_await svc.create(f.tenant, "alice", hold_at(f, tomorrow_at_ten(), 120min), t0);
@@ -140,7 +118,7 @@ asio::awaitable<std::optional<domain::booking_errc>> create_pencil_code(
 }
 
 asio::awaitable<void> racing_pencils_one_wins(platform::pg_pool& pool) {
-    booking_service svc(pool, encode);
+    booking_service svc(pool, encode_event);
     auto f = co_await make_fixture(pool);
     auto start = tomorrow_at_ten();
     // Twenty creates of the same slot in flight at once on eight connections.
@@ -178,7 +156,7 @@ asio::awaitable<void> racing_pencils_one_wins(platform::pg_pool& pool) {
 TEST(bookings_pg, racing_pencils_one_wins) { run_with_pool(racing_pencils_one_wins, 8); }
 
 asio::awaitable<void> sweeper_expires_lapsed_hold(platform::pg_pool& pool) {
-    booking_service svc(pool, encode);
+    booking_service svc(pool, encode_event);
     auto f = co_await make_fixture(pool);
     auto t0 = now();
     auto out = co_await svc.create(f.tenant, "alice", hold_at(f, tomorrow_at_ten(), 60min), t0);
@@ -208,7 +186,7 @@ asio::awaitable<void> sweeper_expires_lapsed_hold(platform::pg_pool& pool) {
 TEST(bookings_pg, sweeper_expires_lapsed_hold) { run_with_pool(sweeper_expires_lapsed_hold); }
 
 asio::awaitable<void> unknown_artist_is_a_422(platform::pg_pool& pool) {
-    booking_service svc(pool, encode);
+    booking_service svc(pool, encode_event);
     auto f = co_await make_fixture(pool);
     auto nb = hold_at(f, tomorrow_at_ten(), 60min);
     nb.artist_id = uuid();
