@@ -4,8 +4,13 @@
 // Keys (P = options::prefix; epoch and version are decimal counters, absent = "0"):
 //   P "epoch"                                       INCR after a failure, before serving again
 //   P "v:" scope                                    INCR per invalidation of the scope
-//   P "c:" epoch ":" scope ":" version ":" key      an entry: SET ... EX ttl
-//   stamp = epoch ":" version                       as the lookup script read them
+//   P "c:" scope ":" key                            an entry: stamp "\n" value, SET ... EX ttl
+//   stamp = epoch ":" version                       as the lookup read them
+// A lookup is one MGET of (epoch, version, entry); the entry is a hit only when the stamp it was
+// filed with equals the epoch and version read now, so a value computed before an invalidation
+// (or before a failure bumped the epoch) is never served. A plain MGET instead of a Lua script:
+// Lua copies the value (tens of KiB for a schedule) in and out, 70 µs per hit in
+// bench/availability.
 //
 // States (all on `strand`): down --(back-off)--> connecting --(AUTH, SELECT, INCR epoch if
 // needed, else PING)--> up --(timeout, error reply, lost connection)--> down. Only `up` serves.
@@ -58,16 +63,6 @@ using executor = asio::any_io_executor;
 // handshake to another host, or a server finishing a slow command first. Lookups never wait
 // for it (they miss while not connected), so a generous bound costs nothing.
 constexpr milliseconds min_connect_timeout{1000};
-
-// Reads epoch and scope version, then the entry filed under them, in one round trip. A missing
-// key reads as false; `or '0'` turns it into "0", and a false table element becomes a nil reply.
-// The entry key is computed inside the script (not in KEYS), so this needs a non-cluster Redis.
-constexpr std::string_view lookup_script = R"lua(
-local epoch = redis.call('GET', KEYS[1]) or '0'
-local version = redis.call('GET', KEYS[2]) or '0'
-local entry = ARGV[1] .. epoch .. ':' .. ARGV[2] .. ':' .. version .. ':' .. ARGV[3]
-return {epoch, version, redis.call('GET', entry)}
-)lua";
 
 // Bumps every scope version given as KEYS, atomically and in one round trip.
 constexpr std::string_view invalidate_script = R"lua(
@@ -506,21 +501,34 @@ std::optional<std::pair<std::string, std::string>> split_stamp(const std::string
     return std::pair{std::move(epoch), std::move(version)};
 }
 
-// The lookup script's {epoch, version, value|nil}; nullopt for anything else.
-std::optional<redis_cache::lookup_result> parse_lookup(const exec_result& r) {
+// A counter of the MGET reply: its digits, "0" when the key is absent; nullopt otherwise.
+std::optional<std::string> counter_of(const reply& e) {
+    if (e.type == reply::kind::nil) return std::string("0");
+    if (e.type == reply::kind::string && all_digits(e.str)) return e.str;
+    return std::nullopt;
+}
+
+// MGET epoch, version, entry -> the stamp, and the value when the entry was filed under it;
+// nullopt for anything else.
+std::optional<redis_cache::lookup_result> parse_lookup(exec_result& r) {
     if (r.status != exec_status::answered || r.answer.type != reply::kind::array ||
         r.answer.elements.size() != 3) {
         return std::nullopt;
     }
-    const auto& e = r.answer.elements;
-    if (e[0].type != reply::kind::string || e[1].type != reply::kind::string ||
-        !all_digits(e[0].str) || !all_digits(e[1].str)) {
-        return std::nullopt;
-    }
+    auto& e = r.answer.elements;
+    auto epoch = counter_of(e[0]);
+    auto version = counter_of(e[1]);
+    if (!epoch || !version) return std::nullopt;
     redis_cache::lookup_result out;
-    out.stamp = e[0].str + ":" + e[1].str;
+    out.stamp = *epoch + ":" + *version;
     if (e[2].type == reply::kind::string) {
-        out.value = e[2].str;
+        auto& entry = e[2].str;
+        const auto nl = entry.find('\n');
+        // Filed under an older stamp (or not ours): a miss; put() overwrites it.
+        if (nl != std::string::npos && std::string_view(entry).substr(0, nl) == *out.stamp) {
+            entry.erase(0, nl + 1);
+            out.value = std::move(entry);
+        }
     } else if (e[2].type != reply::kind::nil) {
         return std::nullopt;
     }
@@ -616,13 +624,8 @@ struct redis_cache::impl {
     }
 
     std::string version_key(const std::string& scope) const { return opts.prefix + "v:" + scope; }
-    std::string entry_key(
-        const std::string& epoch,
-        const std::string& scope,
-        const std::string& version,
-        const std::string& key
-    ) const {
-        return opts.prefix + "c:" + epoch + ":" + scope + ":" + version + ":" + key;
+    std::string entry_key(const std::string& scope, const std::string& key) const {
+        return opts.prefix + "c:" + scope + ":" + key;
     }
     clock_type::time_point command_deadline() const {
         return clock_type::now() + opts.command_timeout;
@@ -905,15 +908,8 @@ struct redis_cache::impl {
             co_return lookup_result{};
         }
         std::vector<std::string> args{
-            "EVAL",
-            std::string(lookup_script),
-            "2",
-            self->epoch_key,
-            self->version_key(scope),
-            self->opts.prefix + "c:",
-            scope,
-            key};
-        const auto r = co_await exec(c, std::move(args), self->command_deadline());
+            "MGET", self->epoch_key, self->version_key(scope), self->entry_key(scope, key)};
+        auto r = co_await exec(c, std::move(args), self->command_deadline());
         if (r.status == exec_status::cancelled) {
             co_return lookup_result{};
         }
@@ -946,12 +942,11 @@ struct redis_cache::impl {
             co_return;
         }
         const auto seconds = std::max<std::chrono::seconds::rep>(ttl.count(), 1);
+        std::string entry;
+        entry.reserve(stamp.size() + 1 + value.size());
+        entry.append(stamp).append(1, '\n').append(value);
         std::vector<std::string> args{
-            "SET",
-            self->entry_key(parts->first, scope, parts->second, key),
-            std::move(value),
-            "EX",
-            std::to_string(seconds)};
+            "SET", self->entry_key(scope, key), std::move(entry), "EX", std::to_string(seconds)};
         const auto r = co_await exec(c, std::move(args), self->command_deadline());
         if (r.status != exec_status::cancelled && !is_status(r, "OK")) {
             self->command_failed(*c, "put", r);

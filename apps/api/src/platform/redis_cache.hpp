@@ -78,7 +78,7 @@ public:
         std::optional<std::string> stamp;
     };
 
-    // One round trip (a Lua script reads epoch, version and the entry together).
+    // One round trip (an MGET of epoch, version and the entry, which carries its stamp).
     boost::asio::awaitable<lookup_result> lookup(std::string scope, std::string key);
 
     // Files `value` under (stamp, scope, key) for `ttl` (at least 1 s). No-op while Redis is

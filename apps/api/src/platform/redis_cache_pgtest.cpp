@@ -696,7 +696,7 @@ asio::awaitable<void> slow(
 
     PTOOL_CO_ASSERT_TRUE(co_await wait_up(cache, 5s));
     // The entry filed before the failure is still in Redis, but under the old epoch.
-    EXPECT_EQ(admin.cmd({"GET", prefix + "c:0:t:s:0:k"}), "before");
+    EXPECT_EQ(admin.cmd({"GET", prefix + "c:t:s:k"}), "0:0\nbefore");  // stamped with the old epoch
     EXPECT_EQ(admin.cmd({"GET", prefix + "epoch"}), "1");
     const auto after = co_await cache.lookup("t:s", "k");
     EXPECT_FALSE(after.value);
@@ -774,7 +774,7 @@ asio::awaitable<void> auth_db(asio::any_io_executor ex, redis_server& server, st
     sync_redis admin("127.0.0.1", server.port());
     EXPECT_EQ(admin.cmd({"AUTH", "s3cret-pw"}), "OK");
     EXPECT_EQ(admin.cmd({"SELECT", "3"}), "OK");
-    EXPECT_EQ(admin.cmd({"GET", prefix + "c:0:t:p:0:k"}), "v");
+    EXPECT_EQ(admin.cmd({"GET", prefix + "c:t:p:k"}), "0:0\nv");
     EXPECT_EQ(admin.cmd({"SELECT", "0"}), "OK");
     EXPECT_EQ(admin.cmd({"DBSIZE"}), "0");
 
@@ -897,7 +897,7 @@ TEST(RedisCacheTest, CloseMakesLaterCallsNoOpsAndIsIdempotent) {
     EXPECT_EQ(metric(m, "ptool_cache_invalidations_total", "ok"), 0);
     EXPECT_EQ(metric(m, "ptool_cache_invalidations_total", "error"), 0);
     sync_redis redis(url);
-    EXPECT_EQ(redis.cmd({"GET", prefix + "c:0:t:c:0:k"}), "v");
+    EXPECT_EQ(redis.cmd({"GET", prefix + "c:t:c:k"}), "0:0\nv");
     EXPECT_EQ(redis.cmd({"GET", prefix + "v:t:c"}), "(nil)");
     redis.delete_prefix(prefix);
 }

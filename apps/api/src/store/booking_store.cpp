@@ -27,8 +27,11 @@ constexpr std::string_view booking_columns =
     ) ", b.version, b.title, b.notes, "
       "b.status_reason, b.challenge_by_booking_id, " PTOOL_US("b.challenge_deadline"
       ) ", b.created_by, " PTOOL_US("b.created_at") ", " PTOOL_US("b.updated_at"
-      ) ", EXISTS (SELECT 1 FROM bookings AS p WHERE p.tenant_id = b.tenant_id "
-        "AND p.challenge_by_booking_id = b.id) AS is_challenger, b.availability_overridden";
+      // An uncorrelated IN: PostgreSQL hashes the (few) challengers once per statement
+      // instead of probing per row (bench/availability: 0.75 ms of a 31-day schedule).
+      ) ", b.id IN (SELECT p.challenge_by_booking_id FROM bookings AS p "
+        "WHERE p.challenge_by_booking_id IS NOT NULL) AS is_challenger, "
+        "b.availability_overridden";
 
 // The effective status of SPEC §3.2 in SQL; must agree with domain::effective_status. {now} is
 // replaced by the clock's parameter number.
