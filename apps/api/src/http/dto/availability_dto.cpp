@@ -3,6 +3,7 @@
 #include "http/dto/availability_dto.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <cstdio>
 
 #include "domain/schedule.hpp"
 #include "domain/time.hpp"
@@ -105,26 +106,62 @@ json::object to_json(const domain::availability& a) {
     return {{"timezone", a.timezone}, {"weekly", std::move(weekly)}, {"overrides", overrides}};
 }
 
-std::string encode_schedule(const usecase::schedule_view& s) {
-    json::array data;
-    data.reserve(s.segments.size());
-    for (const auto& seg : s.segments) {
-        json::array ids;
-        for (const auto& id : seg.booking_ids) ids.push_back(json::value(id));
-        data.push_back(json::object{
-            {"startTime", domain::format_instant(seg.start)},
-            {"endTime", domain::format_instant(seg.end)},
-            {"state", domain::to_string(seg.state)},
-            {"bookingIds", std::move(ids)},
-        });
+namespace {
+
+// `v` as a JSON string literal (quotes, backslashes and control characters escaped).
+void append_json_string(std::string& out, std::string_view v) {
+    out += '"';
+    for (char c : v) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (u < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(u));
+            out += buf;
+        } else {
+            out += c;
+        }
     }
-    return json::serialize(json::object{
-        {"artistId", s.artist_id},
-        {"timezone", s.timezone},
-        {"from", domain::format_instant(s.from)},
-        {"to", domain::format_instant(s.to)},
-        {"data", std::move(data)},
-    });
+    out += '"';
+}
+
+}  // namespace
+
+// Written straight into one string: a 31-day schedule has hundreds of segments, and building a
+// boost::json document first was most of the server's CPU for it (bench/availability).
+std::string encode_schedule(const usecase::schedule_view& s) {
+    std::string out;
+    out.reserve(160 + s.segments.size() * 130);
+    out += "{\"artistId\":";
+    append_json_string(out, s.artist_id);
+    out += ",\"timezone\":";
+    append_json_string(out, s.timezone);
+    out += ",\"from\":";
+    append_json_string(out, domain::format_instant(s.from));
+    out += ",\"to\":";
+    append_json_string(out, domain::format_instant(s.to));
+    out += ",\"data\":[";
+    bool first = true;
+    for (const auto& seg : s.segments) {
+        if (!first) out += ',';
+        first = false;
+        out += "{\"startTime\":";
+        append_json_string(out, domain::format_instant(seg.start));
+        out += ",\"endTime\":";
+        append_json_string(out, domain::format_instant(seg.end));
+        out += ",\"state\":";
+        append_json_string(out, domain::to_string(seg.state));
+        out += ",\"bookingIds\":[";
+        for (std::size_t i = 0; i < seg.booking_ids.size(); ++i) {
+            if (i > 0) out += ',';
+            append_json_string(out, seg.booking_ids[i]);
+        }
+        out += "]}";
+    }
+    out += "]}";
+    return out;
 }
 
 json::object to_json(const usecase::slots_view& s) {
