@@ -25,20 +25,12 @@ using domain::role;
 
 namespace {
 
-using who_or_response = std::variant<principal, response>;
-
-asio::awaitable<who_or_response> authenticate(request_context& ctx, services& s) {
-    auto who = co_await s.auth.authenticate(ctx.req);
-    if (auto* p = std::get_if<problem>(&who)) co_return problem_response(*p, ctx.req);
-    co_return std::get<principal>(who);
-}
-
 response no_artist(const request& req) { return problem_response(not_found("No such artist."), req); }
 
 // ---- GET /artists/{id}/availability ------------------------------------------------------------
 
 asio::awaitable<response> get_availability(request_context& ctx, services s) {
-    auto who = co_await authenticate(ctx, s);
+    auto who = co_await authenticate(ctx, s.auth);
     if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
     const auto& me = std::get<principal>(who);
     std::string id(ctx.param("id"));
@@ -51,7 +43,7 @@ asio::awaitable<response> get_availability(request_context& ctx, services s) {
 // ---- PUT /artists/{id}/availability ------------------------------------------------------------
 
 asio::awaitable<response> put_availability(request_context& ctx, services s) {
-    auto who = co_await authenticate(ctx, s);
+    auto who = co_await authenticate(ctx, s.auth);
     if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
     const auto& me = std::get<principal>(who);
     const bool manager = domain::at_least(me.role, role::manager);
@@ -87,7 +79,7 @@ asio::awaitable<response> put_availability(request_context& ctx, services s) {
 // ---- GET /artists/{id}/schedule ----------------------------------------------------------------
 
 asio::awaitable<response> get_schedule(request_context& ctx, services s) {
-    auto who = co_await authenticate(ctx, s);
+    auto who = co_await authenticate(ctx, s.auth);
     if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
     const auto& me = std::get<principal>(who);
     std::string id(ctx.param("id"));
@@ -107,7 +99,7 @@ asio::awaitable<response> get_schedule(request_context& ctx, services s) {
 // ---- GET /artists/{id}/slots -------------------------------------------------------------------
 
 asio::awaitable<response> get_slots(request_context& ctx, services s) {
-    auto who = co_await authenticate(ctx, s);
+    auto who = co_await authenticate(ctx, s.auth);
     if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
     const auto& me = std::get<principal>(who);
     std::string id(ctx.param("id"));

@@ -134,15 +134,6 @@ response outcome_response(usecase::booking_outcome& out, bhttp::status ok, const
     return booking_response(ok, d.result, dto::to_json(d.result), req);
 }
 
-// The caller, or the response to send (401).
-using who_or_response = std::variant<principal, response>;
-
-asio::awaitable<who_or_response> authenticate(request_context& ctx, services& s) {
-    auto who = co_await s.auth.authenticate(ctx.req);
-    if (auto* p = std::get_if<problem>(&who)) co_return problem_response(*p, ctx.req);
-    co_return std::get<principal>(who);
-}
-
 // If-Match: absent -> nullopt; present but unparsable -> -1 (matches no version: 412).
 std::optional<int> if_match(const request& req) {
     auto it = req.find(bhttp::field::if_match);
@@ -226,7 +217,7 @@ std::optional<problem> forbidden_by_body(
 }
 
 asio::awaitable<response> create_booking(request_context& ctx, services s) {
-    auto who = co_await authenticate(ctx, s);
+    auto who = co_await authenticate(ctx, s.auth);
     if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
     const auto& me = std::get<principal>(who);
     if (!domain::at_least(me.role, role::booker)) {
@@ -244,7 +235,7 @@ asio::awaitable<response> create_booking(request_context& ctx, services s) {
 // ---- GET /bookings/{id} ----------------------------------------------------------------------
 
 asio::awaitable<response> get_booking(request_context& ctx, services s) {
-    auto who = co_await authenticate(ctx, s);
+    auto who = co_await authenticate(ctx, s.auth);
     if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
     const auto& me = std::get<principal>(who);
     std::string id(ctx.param("id"));
@@ -262,7 +253,7 @@ asio::awaitable<response> get_booking(request_context& ctx, services s) {
 // ---- GET /bookings ---------------------------------------------------------------------------
 
 asio::awaitable<response> list_bookings(request_context& ctx, services s) {
-    auto who = co_await authenticate(ctx, s);
+    auto who = co_await authenticate(ctx, s.auth);
     if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
     const auto& me = std::get<principal>(who);
 
@@ -329,7 +320,7 @@ asio::awaitable<response> list_bookings(request_context& ctx, services s) {
 // ---- PATCH /bookings/{id} --------------------------------------------------------------------
 
 asio::awaitable<response> patch_booking(request_context& ctx, services s) {
-    auto who = co_await authenticate(ctx, s);
+    auto who = co_await authenticate(ctx, s.auth);
     if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
     const auto& me = std::get<principal>(who);
     if (!domain::at_least(me.role, role::booker)) {
@@ -402,7 +393,7 @@ asio::awaitable<response> transition_now(
 asio::awaitable<response> transition(
     request_context& ctx, services s, domain::booking_action action
 ) {
-    auto who = co_await authenticate(ctx, s);
+    auto who = co_await authenticate(ctx, s.auth);
     if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
     const auto& me = std::get<principal>(who);
     if (!domain::at_least(me.role, minimum_role(action))) {
@@ -465,7 +456,7 @@ json::object event_json(const store::event_row& e) {
 }
 
 asio::awaitable<response> booking_events(request_context& ctx, services s) {
-    auto who = co_await authenticate(ctx, s);
+    auto who = co_await authenticate(ctx, s.auth);
     if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
     const auto& me = std::get<principal>(who);
     std::string id(ctx.param("id"));
@@ -494,7 +485,7 @@ asio::awaitable<response> booking_events(request_context& ctx, services s) {
 // ---- GET /events -----------------------------------------------------------------------------
 
 asio::awaitable<response> event_feed(request_context& ctx, services s) {
-    auto who = co_await authenticate(ctx, s);
+    auto who = co_await authenticate(ctx, s.auth);
     if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
     const auto& me = std::get<principal>(who);
     auto limit = query_value(ctx, "limit").value_or("");  // empty counts as absent

@@ -8,6 +8,12 @@
 
 namespace ptool::http {
 
+boost::asio::awaitable<who_or_response> authenticate(request_context& ctx, authenticator& auth) {
+    auto who = co_await auth.authenticate(ctx.req);
+    if (auto* p = std::get_if<problem>(&who)) co_return problem_response(*p, ctx.req);
+    co_return std::get<principal>(who);
+}
+
 response problem_response(const problem& p, const request& req) {
     return make_problem_response(p, req.version(), true);
 }
