@@ -30,12 +30,14 @@ constexpr std::string_view upsert_sql =
 
 std::string string_member(const json::object& o, std::string_view key) {
     const json::value* v = o.if_contains(key);
-    if (v == nullptr || !v->is_string()) throw std::runtime_error("stored availability: bad " + std::string(key));
+    if (v == nullptr || !v->is_string())
+        throw std::runtime_error("stored availability: bad " + std::string(key));
     return std::string(v->get_string());
 }
 
 const json::array& as_array(const json::value& v, std::string_view what) {
-    if (!v.is_array()) throw std::runtime_error("stored availability: " + std::string(what) + " is not an array");
+    if (!v.is_array())
+        throw std::runtime_error("stored availability: " + std::string(what) + " is not an array");
     return v.get_array();
 }
 
@@ -49,7 +51,8 @@ std::vector<domain::wall_window_input> windows_of(const json::value& v) {
 }
 
 domain::availability parse_stored(
-    std::string timezone, const std::optional<std::string_view>& weekly,
+    std::string timezone,
+    const std::optional<std::string_view>& weekly,
     const std::optional<std::string_view>& overrides
 ) {
     domain::availability_input in;
@@ -72,7 +75,8 @@ domain::availability parse_stored(
         for (const auto& item : as_array(parsed, "overrides")) {
             const auto& o = item.as_object();
             const json::value* ws = o.if_contains("windows");
-            if (ws == nullptr) throw std::runtime_error("stored availability: override without windows");
+            if (ws == nullptr)
+                throw std::runtime_error("stored availability: override without windows");
             in.overrides.push_back({string_member(o, "date"), windows_of(*ws)});
         }
     }
@@ -155,7 +159,8 @@ std::string overrides_json(const domain::availability& a) {
     for (const auto& ov : a.overrides) {
         json::array ws;
         for (const auto& w : ov.windows) ws.push_back(window_json(w));
-        out.push_back(json::object{{"date", domain::format_date(ov.date)}, {"windows", std::move(ws)}});
+        out.push_back(json::object{
+            {"date", domain::format_date(ov.date)}, {"windows", std::move(ws)}});
     }
     return json::serialize(out);
 }

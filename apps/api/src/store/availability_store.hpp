@@ -43,8 +43,6 @@ std::string weekly_json(const domain::availability& a);     // "null" or an arra
 std::string overrides_json(const domain::availability& a);  // an array
 
 // True when `a` restricts nothing (no weekly windows and no overrides).
-inline bool unrestricted(const domain::availability& a) {
-    return !a.weekly && a.overrides.empty();
-}
+inline bool unrestricted(const domain::availability& a) { return !a.weekly && a.overrides.empty(); }
 
 }  // namespace ptool::store

@@ -5,11 +5,15 @@
 namespace ptool::store {
 
 boost::asio::awaitable<void> insert_demo(
-    platform::pg_connection& c, const std::string& tenant_id, const std::string& name, const std::string& now_utc
+    platform::pg_connection& c,
+    const std::string& tenant_id,
+    const std::string& name,
+    const std::string& now_utc
 ) {
     std::vector<platform::pg_statement> stmts;
     stmts.push_back(
-        {"INSERT INTO tenants (id, name, created_at, updated_at) VALUES ($1::uuid, $2, $3::timestamptz, "
+        {"INSERT INTO tenants (id, name, created_at, updated_at) VALUES ($1::uuid, $2, "
+         "$3::timestamptz, "
          "$3::timestamptz) ON CONFLICT (id) DO NOTHING",
          {tenant_id, name, now_utc}}
     );
@@ -17,8 +21,14 @@ boost::asio::awaitable<void> insert_demo(
         const char *id, *name, *tz, *email;
     };
     static constexpr artist artists[] = {
-        {"d3d0d3d0-0000-4000-8000-00000000a001", "Mara Lindqvist", "Europe/Berlin", "mara@example.com"},
-        {"d3d0d3d0-0000-4000-8000-00000000a002", "Jonah Reyes", "America/New_York", "jonah@example.com"},
+        {"d3d0d3d0-0000-4000-8000-00000000a001",
+         "Mara Lindqvist",
+         "Europe/Berlin",
+         "mara@example.com"},
+        {"d3d0d3d0-0000-4000-8000-00000000a002",
+         "Jonah Reyes",
+         "America/New_York",
+         "jonah@example.com"},
         {"d3d0d3d0-0000-4000-8000-00000000a003", "Aiko Tanaka", "Asia/Tokyo", "aiko@example.com"},
         {"d3d0d3d0-0000-4000-8000-00000000a004", "Sam Okafor", "Europe/London", "sam@example.com"},
     };
@@ -51,7 +61,8 @@ boost::asio::awaitable<void> insert_demo(
     };
     for (const auto& p : prefs) {
         stmts.push_back(
-            {"INSERT INTO artist_availability (tenant_id, artist_id, weekly, overrides, updated_at) "
+            {"INSERT INTO artist_availability (tenant_id, artist_id, weekly, overrides, "
+             "updated_at) "
              "VALUES ($1::uuid, $2::uuid, $3::jsonb, '[]', $4::timestamptz) ON CONFLICT DO NOTHING",
              {tenant_id, p.artist_id, p.weekly, now_utc}}
         );

@@ -83,9 +83,8 @@ std::string cache_key(instant from, instant to) {
 // A cached value: "<first expiry in µs since the epoch, or ->\n<body>". The service clock (which
 // the test clock moves) decides freshness; Redis's TTL, in real time, only bounds memory.
 std::string cache_value(const computed_schedule& s, const std::string& body) {
-    std::string head = s.first_expiry
-                           ? std::to_string(s.first_expiry->time_since_epoch().count())
-                           : std::string("-");
+    std::string head = s.first_expiry ? std::to_string(s.first_expiry->time_since_epoch().count())
+                                      : std::string("-");
     return head + "\n" + body;
 }
 
@@ -135,7 +134,8 @@ asio::awaitable<std::optional<domain::availability>> put_in(
     // The booking writers' lock: a booking decided against the old preferences commits first.
     auto lock = co_await store::lock_artist(c, tenant_id, artist_id);
     if (!lock.artist_exists) co_return std::nullopt;
-    if (!co_await store::write_availability(c, tenant_id, artist_id, a, now)) co_return std::nullopt;
+    if (!co_await store::write_availability(c, tenant_id, artist_id, a, now))
+        co_return std::nullopt;
     co_return a;
 }
 
@@ -168,9 +168,9 @@ asio::awaitable<std::variant<std::string, artist_not_found>> availability_servic
     auto in = co_await platform::with_tenant_transaction(pool_, tenant_id, fn);
     if (!in.availability) co_return artist_not_found{};
     auto computed = compute(std::move(in), from, to, now);
-    std::string body = encode_(
-        {artist_id, computed.availability.timezone, from, to, std::move(computed.segments)}
-    );
+    std::string body =
+        encode_({artist_id, computed.availability.timezone, from, to, std::move(computed.segments)}
+        );
     if (hit.stamp) {
         auto value = cache_value(computed, body);
         co_await cache_.put(scope, *hit.stamp, key, std::move(value), ttl_for(computed, now));

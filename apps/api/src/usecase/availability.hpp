@@ -66,10 +66,7 @@ public:
     // PUT: replaces the preferences (and the artist's zone) under the artist's lock, then
     // invalidates the artist's cached schedules. nullopt when the artist is not in the tenant.
     boost::asio::awaitable<std::optional<domain::availability>> put(
-        std::string tenant_id,
-        std::string artist_id,
-        domain::availability a,
-        domain::instant now
+        std::string tenant_id, std::string artist_id, domain::availability a, domain::instant now
     );
 
     // GET /artists/{id}/schedule: the encoded body (from the cache when fresh). Requires

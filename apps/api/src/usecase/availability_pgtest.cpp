@@ -14,10 +14,10 @@
 
 #include "http/dto/booking_dto.hpp"
 #include "platform/pg_test_support.hpp"
-#include "usecase/usecase_pgtest_support.hpp"
 #include "platform/pg_transaction.hpp"
 #include "usecase/bookings.hpp"
 #include "usecase/tenants.hpp"
+#include "usecase/usecase_pgtest_support.hpp"
 
 namespace ptool::usecase {
 namespace {
@@ -66,10 +66,14 @@ struct services_under_test {
 
     services_under_test(platform::pg_pool& pool, asio::any_io_executor ex)
         : cache(ex, platform::redis_cache::options{}, metrics),
-          availability(pool, cache, [this](const schedule_view& v) {
-              encoded.push_back(v);
-              return std::string("{}");
-          }),
+          availability(
+              pool,
+              cache,
+              [this](const schedule_view& v) {
+                  encoded.push_back(v);
+                  return std::string("{}");
+              }
+          ),
           bookings(pool, encode_event, [this](std::string t, std::string a) {
               return availability.invalidate_artist(std::move(t), std::move(a));
           }) {}
@@ -104,7 +108,9 @@ asio::awaitable<void> bookings_are_checked_against_stored_preferences(platform::
     services_under_test s(pool, co_await asio::this_coro::executor);
     auto f = co_await make_fixture(pool);
     auto monday = next_monday();
-    co_await s.availability.put(f.tenant, f.artist, berlin_weekdays(date::year_month_day{monday}), now());
+    co_await s.availability.put(
+        f.tenant, f.artist, berlin_weekdays(date::year_month_day{monday}), now()
+    );
     const instant tuesday{monday + date::days{1}};
     // Tuesday 12:00-14:00 UTC is inside 09:00-17:00 Berlin in winter (+1) and summer (+2).
     domain::new_booking nb;
@@ -139,9 +145,13 @@ asio::awaitable<void> bookings_are_checked_against_stored_preferences(platform::
     p.start_time = instant{monday} + 15h;
     p.end_time = instant{monday} + 16h;
     p.if_match = 1;
-    auto moved = co_await s.bookings.patch(f.tenant, "pgtest", std::get<domain::decision>(ok).result.id, p, now());
+    auto moved = co_await s.bookings.patch(
+        f.tenant, "pgtest", std::get<domain::decision>(ok).result.id, p, now()
+    );
     PTOOL_CO_ASSERT_TRUE(std::holds_alternative<domain::domain_error>(moved));
-    EXPECT_EQ(std::get<domain::domain_error>(moved).code, domain::booking_errc::outside_availability);
+    EXPECT_EQ(
+        std::get<domain::domain_error>(moved).code, domain::booking_errc::outside_availability
+    );
 }
 TEST(availability_pg, bookings_are_checked_against_stored_preferences) {
     run_with_pool(bookings_are_checked_against_stored_preferences);
@@ -151,7 +161,9 @@ asio::awaitable<void> schedule_and_slots_from_the_database(platform::pg_pool& po
     services_under_test s(pool, co_await asio::this_coro::executor);
     auto f = co_await make_fixture(pool);
     auto monday = next_monday();
-    co_await s.availability.put(f.tenant, f.artist, berlin_weekdays(date::year_month_day{monday}), now());
+    co_await s.availability.put(
+        f.tenant, f.artist, berlin_weekdays(date::year_month_day{monday}), now()
+    );
     const instant tuesday{monday + date::days{1}};
     domain::new_booking nb;
     nb.id = uuid();
@@ -175,13 +187,15 @@ asio::awaitable<void> schedule_and_slots_from_the_database(platform::pg_pool& po
     EXPECT_EQ(v.segments.front().start, tuesday);
     EXPECT_EQ(v.segments.back().end, tuesday + 24h);
 
-    auto slots = co_await s.availability.slots(f.tenant, f.artist, tuesday, tuesday + 24h, 1h, 1h, now());
+    auto slots =
+        co_await s.availability.slots(f.tenant, f.artist, tuesday, tuesday + 24h, 1h, 1h, now());
     PTOOL_CO_ASSERT_TRUE(std::holds_alternative<slots_view>(slots));
     const auto& starts = std::get<slots_view>(slots).starts;
     EXPECT_FALSE(starts.empty());
     for (auto t : starts) EXPECT_FALSE(t < tuesday + 13h && t + 1h > tuesday + 12h);
 
-    auto missing = co_await s.availability.schedule(f.tenant, uuid(), tuesday, tuesday + 24h, now());
+    auto missing =
+        co_await s.availability.schedule(f.tenant, uuid(), tuesday, tuesday + 24h, now());
     EXPECT_TRUE(std::holds_alternative<artist_not_found>(missing));
 }
 TEST(availability_pg, schedule_and_slots_from_the_database) {

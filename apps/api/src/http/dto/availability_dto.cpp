@@ -24,8 +24,7 @@ json::object window_json(const domain::wall_window& w) {
 
 // A string member, or an error at `path` (absent: "is required").
 std::string string_at(
-    const json::object& o, std::string_view key, const std::string& path,
-    domain::field_errors& errs
+    const json::object& o, std::string_view key, const std::string& path, domain::field_errors& errs
 ) {
     const json::value* v = o.if_contains(key);
     if (v == nullptr) {
@@ -40,7 +39,9 @@ std::string string_at(
 }
 
 void reject_unknown(
-    const json::object& o, std::initializer_list<std::string_view> known, const std::string& path,
+    const json::object& o,
+    std::initializer_list<std::string_view> known,
+    const std::string& path,
     domain::field_errors& errs
 ) {
     for (const auto& kv : o) {
@@ -203,7 +204,8 @@ parsed_availability parse_availability_put(const json::object& body) {
                 }
                 reject_unknown(*o, {"day", "start", "end"}, p, errs);
                 list.push_back(
-                    {string_at(*o, "day", p, errs), string_at(*o, "start", p, errs),
+                    {string_at(*o, "day", p, errs),
+                     string_at(*o, "start", p, errs),
                      string_at(*o, "end", p, errs)}
                 );
             }

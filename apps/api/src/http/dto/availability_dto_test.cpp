@@ -21,7 +21,9 @@ TEST(availability_dto, schedule_is_the_spec_shape) {
     v.timezone = "Odd/\"Zone\\\n";  // escaping is exercised even though real zones need none
     v.from = at("2027-03-28T00:00:00Z");
     v.to = at("2027-03-29T00:00:00Z");
-    v.segments.push_back({v.from, at("2027-03-28T08:00:00.5Z"), domain::schedule_state::unavailable, {}});
+    v.segments.push_back(
+        {v.from, at("2027-03-28T08:00:00.5Z"), domain::schedule_state::unavailable, {}}
+    );
     v.segments.push_back(
         {at("2027-03-28T08:00:00.5Z"), v.to, domain::schedule_state::held, {"b1", "b2"}}
     );
@@ -48,7 +50,8 @@ TEST(availability_dto, empty_schedule_is_valid_json) {
 }
 
 TEST(availability_dto, rule_errors_below_a_reported_path_are_dropped) {
-    domain::field_errors first{{"/weekly/0", "must be an object"}, {"/weekly/1/day", "is required"}};
+    domain::field_errors first{
+        {"/weekly/0", "must be an object"}, {"/weekly/1/day", "is required"}};
     domain::field_errors rules{
         {"/weekly/0/day", "must be one of mon..sun"},  // the placeholder's: dropped
         {"/weekly/1/day", "must be one of mon..sun"},  // the same path: dropped

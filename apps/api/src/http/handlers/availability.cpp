@@ -25,7 +25,9 @@ using domain::role;
 
 namespace {
 
-response no_artist(const request& req) { return problem_response(not_found("No such artist."), req); }
+response no_artist(const request& req) {
+    return problem_response(not_found("No such artist."), req);
+}
 
 // ---- GET /artists/{id}/availability ------------------------------------------------------------
 

@@ -7,7 +7,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-
 #include <variant>
 
 #include "domain/validation.hpp"
