@@ -16,6 +16,7 @@
 #include <boost/json/serialize.hpp>
 #include <iostream>
 #include <list>
+#include <optional>
 #include <thread>
 
 #include "cli/commands.hpp"
@@ -186,9 +187,16 @@ int serve(platform::config cfg) {
     );
     // Schedules are cached in Redis when REDIS_URL is set; without it (or while Redis is down)
     // every schedule is computed from PostgreSQL.
-    platform::redis_cache cache(
-        ioc.get_executor(), platform::redis_cache::options{.url = cfg.redis_url}, metrics
-    );
+    std::optional<platform::redis_cache> cache_holder;
+    try {
+        cache_holder.emplace(
+            ioc.get_executor(), platform::redis_cache::options{.url = cfg.redis_url}, metrics
+        );
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "ptool serve: REDIS_URL: " << e.what() << '\n';
+        return 2;
+    }
+    platform::redis_cache& cache = *cache_holder;
     if (cfg.redis_url.empty()) platform::log_info("REDIS_URL not set: schedules are not cached");
     usecase::availability_service availability(pool, cache, http::dto::encode_schedule);
     usecase::booking_service bookings(

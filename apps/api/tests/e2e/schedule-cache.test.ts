@@ -22,7 +22,7 @@ import {
   type RedisHandle,
 } from "./lib/availability.ts";
 import { api, book, iso, ms, must, newCtx, poll, type Ctx } from "./lib/bookings.ts";
-import { startServer, type ServerHandle } from "./lib/server.ts";
+import { ptoolBin, startServer, TEST_JWT_SECRET, type ServerHandle } from "./lib/server.ts";
 
 const FROM = "2040-03-05T00:00:00Z"; // a Monday
 const TO = "2040-03-06T00:00:00Z";
@@ -401,4 +401,17 @@ describe("without REDIS_URL", () => {
     assert.equal(m.hit, 0, "no hits without Redis");
     assert.equal(m.up, 0, "ptool_cache_up 0 without Redis");
   });
+});
+
+test("a malformed REDIS_URL ends startup with exit 2 and says why (never a crash)", async () => {
+  const run = promisify(execFile);
+  const err = await run(ptoolBin(), ["serve", "--port", "0", "--host", "127.0.0.1"], {
+    timeout: 10_000,
+    env: { ...process.env, JWT_SECRET: TEST_JWT_SECRET, REDIS_URL: "http://127.0.0.1:6379" },
+  }).then(
+    () => assert.fail("ptool serve started with a malformed REDIS_URL"),
+    (e: { code?: number; stderr?: string }) => e,
+  );
+  assert.equal(err.code, 2);
+  assert.match(String(err.stderr), /REDIS_URL: invalid Redis URL/);
 });
