@@ -19,12 +19,22 @@ bool is_blank(std::string_view s) {
 }
 
 void merge_field_errors(domain::field_errors& errs, const domain::field_errors& extra) {
-    for (const auto& e : extra) {
-        bool seen =
-            std::any_of(errs.begin(), errs.end(), [&](const auto& x) { return x.path == e.path; });
-        if (!seen) {
-            errs.push_back(e);
+    const std::size_t reported = errs.size();
+    const auto covered = [&errs, reported](const std::string& path) {
+        for (std::size_t i = 0; i < reported; ++i) {
+            const auto& p = errs[i].path;
+            if (path == p) return true;
+            // Below a member already reported wrong (e.g. /weekly/0 is not an object): the
+            // details of a broken parent are noise. "" (the whole body) hides nothing.
+            if (!p.empty() && path.size() > p.size() && path.compare(0, p.size(), p) == 0 &&
+                path[p.size()] == '/') {
+                return true;
+            }
         }
+        return false;
+    };
+    for (const auto& e : extra) {
+        if (!covered(e.path)) errs.push_back(e);
     }
 }
 

@@ -15,8 +15,9 @@ std::size_t utf8_length(std::string_view s);
 // True when `s` is empty or only spaces, tabs and line breaks.
 bool is_blank(std::string_view s);
 
-// Adds `extra` to `errs`, skipping paths already reported (the schema, the DTO and the use case
-// may find the same member wrong); `errs` keeps its order and comes first.
+// Adds `extra` to `errs`, skipping paths already reported and paths below a reported one (the
+// schema, the DTO and the use case may find the same member wrong, and a member that is not
+// even an object needs no errors about its fields); `errs` keeps its order and comes first.
 void merge_field_errors(domain::field_errors& errs, const domain::field_errors& extra);
 
 }  // namespace ptool::usecase

@@ -239,24 +239,6 @@ parsed_availability parse_availability_put(const json::object& body) {
     return out;
 }
 
-domain::field_errors merge_availability_errors(
-    domain::field_errors first, const domain::field_errors& rules
-) {
-    const std::size_t n = first.size();
-    const auto covered = [&first, n](const std::string& path) {
-        for (std::size_t i = 0; i < n; ++i) {
-            const auto& p = first[i].path;
-            if (p.empty()) continue;  // a whole-body error does not hide the details
-            if (path == p || path.rfind(p + "/", 0) == 0) return true;
-        }
-        return false;
-    };
-    for (const auto& e : rules) {
-        if (!covered(e.path)) first.push_back(e);
-    }
-    return first;
-}
-
 range_query parse_range_query(
     const std::optional<std::string>& from, const std::optional<std::string>& to
 ) {

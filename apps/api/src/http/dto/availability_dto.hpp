@@ -24,19 +24,13 @@ std::string encode_schedule(const usecase::schedule_view& s);
 boost::json::object to_json(const usecase::slots_view& s);
 
 // Items that are not objects stay in `value` as empty placeholders, so indices match the body;
-// their errors are in `errors` (use merge_availability_errors).
+// their errors are in `errors` (usecase::merge_field_errors then drops the rule errors below them).
 struct parsed_availability {
     domain::availability_input value;  // timezone empty when absent (the caller fills it in)
     bool has_timezone = false;
     domain::field_errors errors;  // wrong JSON types
 };
 parsed_availability parse_availability_put(const boost::json::object& body);
-
-// `first` (schema and type errors) plus the rule errors of domain::validate_availability that
-// are not at or below a path `first` already reports (a placeholder's rule errors, duplicates).
-domain::field_errors merge_availability_errors(
-    domain::field_errors first, const domain::field_errors& rules
-);
 
 // ?from&to of schedule and slots: both required RFC 3339 instants, from < to, at most
 // max_range_days apart. Errors at /from and /to.

@@ -1,5 +1,4 @@
-// Availability wire shapes: the hand-written schedule encoder must be the JSON of SPEC §10, and
-// the merge of schema/type errors with the domain's rule errors keeps paths aligned.
+// Availability wire shapes: the hand-written schedule encoder must be the JSON of SPEC §10.
 
 #include "http/dto/availability_dto.hpp"
 
@@ -47,21 +46,6 @@ TEST(availability_dto, empty_schedule_is_valid_json) {
     v.to = at("2027-01-02T00:00:00Z");
     const json::value got = json::parse(encode_schedule(v));
     EXPECT_EQ(got.at("data").as_array().size(), 0U);
-}
-
-TEST(availability_dto, rule_errors_below_a_reported_path_are_dropped) {
-    domain::field_errors first{
-        {"/weekly/0", "must be an object"}, {"/weekly/1/day", "is required"}};
-    domain::field_errors rules{
-        {"/weekly/0/day", "must be one of mon..sun"},  // the placeholder's: dropped
-        {"/weekly/1/day", "must be one of mon..sun"},  // the same path: dropped
-        {"/weekly/10/end", "must be after start"},     // not below /weekly/1: kept
-        {"/timezone", "unknown"},
-    };
-    auto merged = merge_availability_errors(first, rules);
-    ASSERT_EQ(merged.size(), 4U);
-    EXPECT_EQ(merged[2].path, "/weekly/10/end");
-    EXPECT_EQ(merged[3].path, "/timezone");
 }
 
 }  // namespace

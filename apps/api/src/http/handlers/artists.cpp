@@ -48,8 +48,8 @@ asio::awaitable<response> create_artist_now(
 }
 
 asio::awaitable<response> post_artists(request_context& ctx, services s) {
-    auto who = co_await s.auth.authenticate(ctx.req);
-    if (auto* p = std::get_if<problem>(&who)) co_return problem_response(*p, ctx.req);
+    auto who = co_await authenticate(ctx, s.auth);
+    if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
     const auto& me = std::get<principal>(who);
     if (!domain::at_least(me.role, domain::role::manager)) {
         co_return problem_response(
@@ -63,8 +63,8 @@ asio::awaitable<response> post_artists(request_context& ctx, services s) {
 // ---- GET /artists --------------------------------------------------------------------------
 
 asio::awaitable<response> list_artists(request_context& ctx, services s) {
-    auto who = co_await s.auth.authenticate(ctx.req);
-    if (auto* p = std::get_if<problem>(&who)) co_return problem_response(*p, ctx.req);
+    auto who = co_await authenticate(ctx, s.auth);
+    if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
     const auto& me = std::get<principal>(who);
     auto q = dto::parse_list_query(
         query_value(ctx, "limit"), query_value(ctx, "cursor"), dto::parse_artist_cursor
@@ -77,8 +77,8 @@ asio::awaitable<response> list_artists(request_context& ctx, services s) {
 // ---- GET /artists/{id} ---------------------------------------------------------------------
 
 asio::awaitable<response> get_artist(request_context& ctx, services s) {
-    auto who = co_await s.auth.authenticate(ctx.req);
-    if (auto* p = std::get_if<problem>(&who)) co_return problem_response(*p, ctx.req);
+    auto who = co_await authenticate(ctx, s.auth);
+    if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
     const auto& me = std::get<principal>(who);
     std::string id(ctx.param("id"));
     if (!is_uuid(id)) co_return problem_response(not_found("No such artist."), ctx.req);
@@ -90,8 +90,8 @@ asio::awaitable<response> get_artist(request_context& ctx, services s) {
 // ---- PATCH /artists/{id} -------------------------------------------------------------------
 
 asio::awaitable<response> patch_artist(request_context& ctx, services s) {
-    auto who = co_await s.auth.authenticate(ctx.req);
-    if (auto* p = std::get_if<problem>(&who)) co_return problem_response(*p, ctx.req);
+    auto who = co_await authenticate(ctx, s.auth);
+    if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
     const auto& me = std::get<principal>(who);
     if (!domain::at_least(me.role, domain::role::manager)) {
         co_return problem_response(

@@ -16,6 +16,7 @@
 #include "http/problem.hpp"
 #include "http/routes.hpp"
 #include "usecase/artists.hpp"
+#include "usecase/field_checks.hpp"
 
 namespace ptool::http {
 
@@ -70,7 +71,7 @@ asio::awaitable<response> put_availability(request_context& ctx, services s) {
     auto errs = body_errors("AvailabilityPut", obj, parsed.errors);
     if (!parsed.has_timezone) parsed.value.timezone = artist->timezone;
     auto valid = domain::validate_availability(parsed.value);
-    if (!valid.ok()) errs = dto::merge_availability_errors(std::move(errs), valid.errors());
+    if (!valid.ok()) usecase::merge_field_errors(errs, valid.errors());
     if (!errs.empty()) co_return problem_response(validation_failed(errs), ctx.req);
     auto stored =
         co_await s.availability.put(me.tenant_id, id, std::move(valid.value()), s.clock.now());

@@ -46,8 +46,8 @@ asio::awaitable<response> create_project_now(
 }
 
 asio::awaitable<response> post_projects(request_context& ctx, services s) {
-    auto who = co_await s.auth.authenticate(ctx.req);
-    if (auto* p = std::get_if<problem>(&who)) co_return problem_response(*p, ctx.req);
+    auto who = co_await authenticate(ctx, s.auth);
+    if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
     const auto& me = std::get<principal>(who);
     if (!domain::at_least(me.role, domain::role::booker)) {
         co_return problem_response(
@@ -61,8 +61,8 @@ asio::awaitable<response> post_projects(request_context& ctx, services s) {
 // ---- GET /projects -------------------------------------------------------------------------
 
 asio::awaitable<response> list_projects(request_context& ctx, services s) {
-    auto who = co_await s.auth.authenticate(ctx.req);
-    if (auto* p = std::get_if<problem>(&who)) co_return problem_response(*p, ctx.req);
+    auto who = co_await authenticate(ctx, s.auth);
+    if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
     const auto& me = std::get<principal>(who);
     auto q = dto::parse_list_query(
         query_value(ctx, "limit"), query_value(ctx, "cursor"), dto::parse_project_cursor
@@ -75,8 +75,8 @@ asio::awaitable<response> list_projects(request_context& ctx, services s) {
 // ---- GET /projects/{id} --------------------------------------------------------------------
 
 asio::awaitable<response> get_project(request_context& ctx, services s) {
-    auto who = co_await s.auth.authenticate(ctx.req);
-    if (auto* p = std::get_if<problem>(&who)) co_return problem_response(*p, ctx.req);
+    auto who = co_await authenticate(ctx, s.auth);
+    if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
     const auto& me = std::get<principal>(who);
     std::string id(ctx.param("id"));
     if (!is_uuid(id)) co_return problem_response(not_found("No such project."), ctx.req);

@@ -1,6 +1,7 @@
 // GET/PATCH /api/v1/tenant: settings of the caller's tenant (every role reads; admin writes).
 
 #include "http/dto/tenant_dto.hpp"
+#include "http/handlers/common.hpp"
 #include "http/json_io.hpp"
 #include "http/problem.hpp"
 #include "http/routes.hpp"
@@ -14,8 +15,8 @@ namespace bhttp = boost::beast::http;
 namespace {
 
 asio::awaitable<response> get_tenant(request_context& ctx, services s) {
-    auto who = co_await s.auth.authenticate(ctx.req);
-    if (auto* p = std::get_if<problem>(&who)) co_return make_problem_response(*p, ctx.req.version(), true);
+    auto who = co_await authenticate(ctx, s.auth);
+    if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
     const auto& me = std::get<principal>(who);
     auto t = co_await usecase::get_tenant(s.pool, me.tenant_id);
     if (!t) co_return make_problem_response(not_found("No such tenant."), ctx.req.version(), true);
@@ -23,8 +24,8 @@ asio::awaitable<response> get_tenant(request_context& ctx, services s) {
 }
 
 asio::awaitable<response> patch_tenant(request_context& ctx, services s) {
-    auto who = co_await s.auth.authenticate(ctx.req);
-    if (auto* p = std::get_if<problem>(&who)) co_return make_problem_response(*p, ctx.req.version(), true);
+    auto who = co_await authenticate(ctx, s.auth);
+    if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
     const auto& me = std::get<principal>(who);
     if (me.role != domain::role::admin) {
         co_return make_problem_response(
@@ -32,7 +33,8 @@ asio::awaitable<response> patch_tenant(request_context& ctx, services s) {
         );
     }
     auto body = read_json_body(ctx.req, body_kind::merge_patch);
-    if (auto* p = std::get_if<problem>(&body)) co_return make_problem_response(*p, ctx.req.version(), true);
+    if (auto* p = std::get_if<problem>(&body))
+        co_return make_problem_response(*p, ctx.req.version(), true);
     auto parsed = dto::parse_tenant_patch(std::get<boost::json::object>(body));
     auto result = co_await usecase::update_tenant(
         s.pool, me.tenant_id, std::move(parsed.patch), std::move(parsed.errors), s.clock.now()
@@ -51,8 +53,12 @@ asio::awaitable<response> patch_tenant(request_context& ctx, services s) {
 }  // namespace
 
 void add_tenant_routes(router& r, services s) {
-    r.add(bhttp::verb::get, "/api/v1/tenant", [s](request_context& ctx) { return get_tenant(ctx, s); });
-    r.add(bhttp::verb::patch, "/api/v1/tenant", [s](request_context& ctx) { return patch_tenant(ctx, s); });
+    r.add(bhttp::verb::get, "/api/v1/tenant", [s](request_context& ctx) {
+        return get_tenant(ctx, s);
+    });
+    r.add(bhttp::verb::patch, "/api/v1/tenant", [s](request_context& ctx) {
+        return patch_tenant(ctx, s);
+    });
 }
 
 }  // namespace ptool::http
