@@ -33,6 +33,10 @@
 #include "platform/metrics.hpp"
 #include "platform/pg_pool.hpp"
 #include "platform/redis_cache.hpp"
+#include "realtime/booking_channel.hpp"
+#include "realtime/eio_server.hpp"
+#include "realtime/event_pump.hpp"
+#include "realtime/sio_server.hpp"
 #include "usecase/availability.hpp"
 #include "usecase/bookings.hpp"
 #include "usecase/tenants.hpp"
@@ -104,6 +108,7 @@ private:
 asio::awaitable<void> shutdown_on_signal(
     asio::io_context& ioc,
     http::server& srv,
+    realtime::eio_server& eio,
     platform::pg_pool& pool,
     platform::redis_cache& cache,
     background_tasks& background,
@@ -115,6 +120,7 @@ asio::awaitable<void> shutdown_on_signal(
         "shutting down", {{"signal", sig}, {"connections", srv.active_connections()}}
     );
     srv.begin_shutdown();
+    eio.close_all();  // real-time sessions: close frames, pending polls answer
     signals.async_wait([&ioc](const boost::system::error_code& ec, int) {
         if (!ec) ioc.stop();
     });
@@ -132,6 +138,16 @@ asio::awaitable<void> shutdown_on_signal(
     pool.close();
     platform::log_info("stopped");
     ioc.stop();
+}
+
+// The Socket.IO handshake's token, checked like a Bearer token (tenant must exist).
+asio::awaitable<std::optional<realtime::principal>> verify_socket_token(
+    http::authenticator& auth, std::string token
+) {
+    auto r = co_await auth.authenticate_token(std::move(token));
+    auto* p = std::get_if<http::principal>(&r);
+    if (p == nullptr) co_return std::nullopt;
+    co_return realtime::principal{p->tenant_id, p->user, p->role};
 }
 
 int serve(platform::config cfg) {
@@ -211,9 +227,74 @@ int serve(platform::config cfg) {
     http::router routes = http::make_router(
         http::services{pool, clk, metrics, auth, bookings, availability}
     );
-    http::server srv(ioc, [&routes, &metrics](const http::request& req, std::string rid) {
-        return http::dispatch(routes, metrics, req, std::move(rid));
+
+    // Real time (SPEC §7): Engine.IO sessions at /socket.io/ carry Socket.IO; namespace "/" is
+    // the booking channel, fed by this instance's event pump.
+    realtime::sio_server sio;
+    realtime::booking_channel channel(
+        sio,
+        bookings,
+        availability,
+        clk,
+        [&auth](std::string token) { return verify_socket_token(auth, std::move(token)); },
+        [](const store::event_row& e) { return boost::json::value(http::dto::event_to_json(e)); }
+    );
+    sio.add_namespace("/", std::shared_ptr<realtime::sio_namespace>(&channel, [](auto*) {}));
+    realtime::eio_server eio(
+        ioc,
+        realtime::eio_options{
+            .ping_interval = cfg.ping_interval,
+            .ping_timeout = cfg.ping_timeout,
+            .max_buffered_bytes = cfg.realtime_max_buffer,
+            .cors_origins = cfg.cors_origins,
+        },
+        [&sio](std::shared_ptr<realtime::eio_socket> session) {
+            return sio.accept(std::move(session));
+        }
+    );
+    realtime::event_pump pump(
+        ioc.get_executor(),
+        realtime::pump_options{.conninfo = cfg.database_url},
+        realtime::pump_callbacks{
+            .on_start = [&channel](long long seq) { channel.start_at(seq); },
+            .on_events =
+                [&channel](std::vector<store::feed_event> batch) {
+                    return channel.deliver(std::move(batch));
+                },
+            .on_availability =
+                [&channel](store::artist_ref a) { return channel.availability_changed(std::move(a)); },
+        }
+    );
+    metrics.gauge("ptool_realtime_sessions", "Open Engine.IO sessions.", {}, [&eio] {
+        return static_cast<double>(eio.session_count());
     });
+    metrics.gauge("ptool_realtime_sockets", "Connected Socket.IO sockets.", {}, [&sio] {
+        return static_cast<double>(sio.socket_count());
+    });
+    metrics.gauge("ptool_realtime_delivered_seq", "Last event seq broadcast.", {}, [&channel] {
+        return static_cast<double>(channel.delivered_seq());
+    });
+    metrics.gauge("ptool_realtime_listening", "1 while the LISTEN connection is up.", {}, [&pump] {
+        return pump.listening() ? 1.0 : 0.0;
+    });
+
+    http::stream_endpoint socket_io{
+        .path_prefix = "/socket.io/",
+        .body_limit = eio.options().max_payload,
+        .on_request = [&eio](http::request req) { return eio.handle_request(std::move(req)); },
+        .on_upgrade =
+            [&eio](boost::beast::tcp_stream stream, http::request req) {
+                return eio.handle_upgrade(std::move(stream), std::move(req));
+            },
+    };
+    std::vector<http::stream_endpoint> endpoints{std::move(socket_io)};
+    http::server srv(
+        ioc,
+        [&routes, &metrics](const http::request& req, std::string rid) {
+            return http::dispatch(routes, metrics, req, std::move(rid));
+        },
+        std::move(endpoints)
+    );
     try {
         srv.start(cfg.host, cfg.port);
     } catch (const std::exception& e) {
@@ -232,8 +313,11 @@ int serve(platform::config cfg) {
         )
     );
     background.spawn("idempotency purge", http::purge_idempotency_keys_forever(pool, clk));
+    background.spawn("realtime pump", pump.run());
     asio::co_spawn(
-        ioc, shutdown_on_signal(ioc, srv, pool, cache, background, cfg.shutdown_timeout), asio::detached
+        ioc,
+        shutdown_on_signal(ioc, srv, eio, pool, cache, background, cfg.shutdown_timeout),
+        asio::detached
     );
 
     std::vector<std::thread> workers;
@@ -275,6 +359,27 @@ void add_serve(CLI::App& app, int& exit_code) {
         "--shutdown-timeout",
         [cfg](int s) { cfg->shutdown_timeout = std::chrono::seconds(s); },
         "Seconds to drain in-flight requests on SIGTERM (default 10)"
+    );
+    cmd->add_option_function<int>(
+        "--ping-interval-ms",
+        [cfg](int ms) { cfg->ping_interval = std::chrono::milliseconds(ms); },
+        "Engine.IO pingInterval (default 25000)"
+    );
+    cmd->add_option_function<int>(
+        "--ping-timeout-ms",
+        [cfg](int ms) { cfg->ping_timeout = std::chrono::milliseconds(ms); },
+        "Engine.IO pingTimeout (default 20000)"
+    );
+    cmd->add_option(
+           "--realtime-max-buffer",
+           cfg->realtime_max_buffer,
+           "Bytes queued towards one real-time client before it is dropped"
+    )
+        ->capture_default_str();
+    cmd->add_option(
+           "--cors-origin",
+           cfg->cors_origins,
+           "Browser origin allowed to reach /socket.io/ (repeatable; default: the Vite dev server)"
     );
     cmd->callback([cfg, &exit_code] { exit_code = serve(*cfg); });
 }

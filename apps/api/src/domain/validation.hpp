@@ -3,10 +3,30 @@
 // collected and reported at once (SPEC §3.5). Paths are JSON pointers in wire (camelCase) names.
 
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
 namespace ptool::domain {
+
+// True when `s` is a canonical UUID (8-4-4-4-12 hex digits, either case).
+inline bool is_uuid(std::string_view s) {
+    if (s.size() != 36) {
+        return false;
+    }
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-') {
+                return false;
+            }
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
 
 struct field_error {
     std::string path;

@@ -37,19 +37,6 @@ std::optional<long> int_grant(jwt_t* j, const char* name) {
 
 }  // namespace
 
-bool is_uuid(std::string_view s) {
-    if (s.size() != 36) return false;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        char c = s[i];
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (c != '-') return false;
-        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-            return false;
-        }
-    }
-    return true;
-}
-
 std::variant<principal, std::string> verify_token(
     std::string_view token, std::string_view secret, std::chrono::system_clock::time_point now
 ) {
@@ -145,7 +132,13 @@ boost::asio::awaitable<std::variant<principal, problem>> authenticator::authenti
         })) {
         co_return unauthenticated("The Authorization header must be 'Bearer <token>'.");
     }
-    auto verified = verify_token(value.substr(scheme.size()), secret_, now_());
+    co_return co_await authenticate_token(std::string(value.substr(scheme.size())));
+}
+
+boost::asio::awaitable<std::variant<principal, problem>> authenticator::authenticate_token(
+    std::string token
+) {
+    auto verified = verify_token(token, secret_, now_());
     if (auto* why = std::get_if<std::string>(&verified)) {
         co_return unauthenticated("The token is invalid: " + *why + ".");
     }

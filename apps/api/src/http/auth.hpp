@@ -13,6 +13,7 @@
 #include <variant>
 
 #include "domain/role.hpp"
+#include "domain/validation.hpp"
 #include "http/problem.hpp"
 #include "http/types.hpp"
 
@@ -39,8 +40,7 @@ std::string issue_token(
     std::chrono::system_clock::time_point now
 );
 
-// True when `s` is a canonical UUID (8-4-4-4-12 hex digits).
-bool is_uuid(std::string_view s);
+using domain::is_uuid;  // canonical UUID check, shared with realtime
 
 // Authenticates requests: verify_token plus "tid names an existing tenant" (cached for a
 // minute, since tenants are never deleted). Thread-safe.
@@ -53,6 +53,9 @@ public:
 
     // The caller, or a 401 problem. Throws what the tenant lookup throws (db_unavailable).
     boost::asio::awaitable<std::variant<principal, problem>> authenticate(const request& req);
+
+    // The same for a bare token (the Socket.IO handshake's auth.token).
+    boost::asio::awaitable<std::variant<principal, problem>> authenticate_token(std::string token);
 
 private:
     std::string secret_;

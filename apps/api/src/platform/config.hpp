@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ptool::platform {
 
@@ -18,6 +19,13 @@ struct config {
     std::size_t db_pool_size = 16;
     bool test_clock = false;
     std::chrono::seconds shutdown_timeout{10};
+    // Real time (Engine.IO): heartbeat, and the bytes queued towards one client before it is
+    // dropped as too slow. Browser origins allowed to reach /socket.io/ cross-origin (the web
+    // app's Vite dev server).
+    std::chrono::milliseconds ping_interval{25000};
+    std::chrono::milliseconds ping_timeout{20000};
+    std::size_t realtime_max_buffer = 4 * 1024 * 1024;
+    std::vector<std::string> cors_origins = {"http://localhost:5173", "http://127.0.0.1:5173"};
 };
 
 // Returns the environment variable or `fallback` when unset or empty.

@@ -11,6 +11,7 @@
 #include "platform/log.hpp"
 #include "platform/pg_error.hpp"
 #include "platform/pg_transaction.hpp"
+#include "store/event_feed_store.hpp"
 
 namespace ptool::usecase {
 
@@ -199,6 +200,15 @@ asio::awaitable<std::vector<store::event_row>> feed_in(
     co_return co_await store::list_events(c, after_seq, wm.max_seq, limit);
 }
 
+asio::awaitable<booking_service::replay_page> replay_in(
+    platform::pg_connection& c, long long after_seq, long long through_seq, int limit
+) {
+    booking_service::replay_page out;
+    out.events = co_await store::list_events(c, after_seq, through_seq, limit);
+    out.latest_seq = co_await store::latest_tenant_seq(c, through_seq);
+    co_return out;
+}
+
 asio::awaitable<std::vector<store::due_booking>> due_in(
     platform::pg_connection& c, instant now, int batch
 ) {
@@ -371,6 +381,15 @@ asio::awaitable<std::vector<store::event_row>> booking_service::feed(
     std::string tenant_id, long long after_seq, int limit
 ) {
     auto fn = [&](platform::pg_connection& c) { return feed_in(c, after_seq, limit); };
+    co_return co_await platform::with_tenant_transaction(pool_, tenant_id, fn);
+}
+
+asio::awaitable<booking_service::replay_page> booking_service::replay(
+    std::string tenant_id, long long after_seq, long long through_seq, int limit
+) {
+    auto fn = [&](platform::pg_connection& c) {
+        return replay_in(c, after_seq, through_seq, limit);
+    };
     co_return co_await platform::with_tenant_transaction(pool_, tenant_id, fn);
 }
 

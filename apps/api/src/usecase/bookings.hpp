@@ -95,6 +95,17 @@ public:
         std::string tenant_id, long long after_seq, int limit
     );
 
+    // The real-time replay of a reconnecting client (SPEC §7 lastSeq): the tenant's events with
+    // after_seq < seq <= through_seq, oldest first, up to `limit` rows, and the tenant's highest
+    // seq at or below through_seq. The caller passes a through_seq that is final (the pump's).
+    struct replay_page {
+        std::vector<store::event_row> events;
+        long long latest_seq = 0;
+    };
+    boost::asio::awaitable<replay_page> replay(
+        std::string tenant_id, long long after_seq, long long through_seq, int limit
+    );
+
     // One pass of the expiry sweeper over every tenant: up to `batch` due bookings, each in its
     // own transaction under the artist's lock (skipped when another transaction holds it or the
     // row, so several instances cooperate without double events). Returns how many bookings

@@ -4,6 +4,7 @@
 #include "http/dto/booking_dto.hpp"
 
 #include <algorithm>
+#include <boost/json/parse.hpp>
 #include <boost/json/string.hpp>
 #include <charconv>
 #include <cstdint>
@@ -34,23 +35,6 @@ json::value opt_instant(const std::optional<domain::instant>& t) {
         return json::string(domain::format_instant(*t));
     }
     return nullptr;
-}
-
-bool is_uuid(std::string_view s) {
-    if (s.size() != 36) {
-        return false;
-    }
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const char c = s[i];
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (c != '-') {
-                return false;
-            }
-        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-            return false;
-        }
-    }
-    return true;
 }
 
 // A JSON number that is a whole value within int (1.0 included, as the schema allows).
@@ -145,7 +129,7 @@ public:
 
     std::optional<std::string> uuid(std::string_view name) {
         auto s = string(name);
-        if (s && !is_uuid(*s)) {
+        if (s && !domain::is_uuid(*s)) {
             add(path_of(name), uuid_message);
             return std::nullopt;
         }
@@ -510,5 +494,23 @@ std::optional<int> parse_if_match(std::string_view header) {
 }
 
 std::string etag(int version) { return "\"" + std::to_string(version) + "\""; }
+
+json::object event_to_json(const store::event_row& e) {
+    stored_event se;
+    se.seq = e.seq;
+    se.type = e.type;
+    se.booking_id = e.booking_id;
+    se.artist_id = e.artist_id;
+    se.actor = e.actor;
+    se.occurred_at = e.occurred_at;
+    boost::system::error_code ec;
+    auto v = json::parse(e.payload, ec);
+    if (!ec && v.is_object()) se.payload = v.as_object();
+    // jsonb keeps keys sorted; show the booking in the API's member order.
+    if (auto* b = se.payload.if_contains("booking")) {
+        if (auto parsed = booking_from_json(*b)) *b = to_json(*parsed);
+    }
+    return to_json(se);
+}
 
 }  // namespace ptool::http::dto

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "domain/booking.hpp"
+#include "store/booking_store.hpp"
 #include "domain/validation.hpp"
 
 namespace ptool::http::dto {
@@ -40,6 +41,10 @@ struct stored_event {
     boost::json::object payload;  // as written by event_payload()
 };
 boost::json::object to_json(const stored_event& e);
+
+// The same from a stored row (payload as JSON text), the booking's members in the API's order;
+// what GET /events and Socket.IO show.
+boost::json::object event_to_json(const store::event_row& e);
 
 // Reads a booking back from its JSON (the inverse of to_json), e.g. an event payload's
 // `booking` for `ptool verify-events`. nullopt when a member is missing or malformed.

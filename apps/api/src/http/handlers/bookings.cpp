@@ -437,24 +437,6 @@ asio::awaitable<response> transition(
 
 // ---- GET /bookings/{id}/events ---------------------------------------------------------------
 
-json::object event_json(const store::event_row& e) {
-    dto::stored_event se;
-    se.seq = e.seq;
-    se.type = e.type;
-    se.booking_id = e.booking_id;
-    se.artist_id = e.artist_id;
-    se.actor = e.actor;
-    se.occurred_at = e.occurred_at;
-    boost::system::error_code ec;
-    auto v = json::parse(e.payload, ec);
-    if (!ec && v.is_object()) se.payload = v.as_object();
-    // jsonb keeps keys sorted; show the booking in the API's member order.
-    if (auto* b = se.payload.if_contains("booking")) {
-        if (auto parsed = dto::booking_from_json(*b)) *b = dto::to_json(*parsed);
-    }
-    return dto::to_json(se);
-}
-
 asio::awaitable<response> booking_events(request_context& ctx, services s) {
     auto who = co_await authenticate(ctx, s.auth);
     if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
@@ -470,7 +452,7 @@ asio::awaitable<response> booking_events(request_context& ctx, services s) {
     );
     if (!page) co_return problem_response(not_found("No such booking."), ctx.req);
     json::array data;
-    for (const auto& e : page->data) data.push_back(event_json(e));
+    for (const auto& e : page->data) data.push_back(dto::event_to_json(e));
     json::value next = nullptr;
     if (page->has_more && !page->data.empty()) {
         next = dto::encode_cursor(
@@ -503,7 +485,7 @@ asio::awaitable<response> event_feed(request_context& ctx, services s) {
     if (!errs.empty()) co_return problem_response(validation_failed(errs), ctx.req);
     auto events = co_await s.bookings.feed(me.tenant_id, after, page_q.limit);
     json::array data;
-    for (const auto& e : events) data.push_back(event_json(e));
+    for (const auto& e : events) data.push_back(dto::event_to_json(e));
     long long next = events.empty() ? after : events.back().seq;
     co_return json_response(
         bhttp::status::ok, json::object{{"data", std::move(data)}, {"nextAfterSeq", next}}, ctx.req
