@@ -1,6 +1,7 @@
 // Connection handling: accept loop and the keep-alive request loop of one connection.
 // Idle connections wait for readability (not inside a read), so shutdown can close them
-// without cutting a request that has started to arrive.
+// without cutting a request that has started to arrive. Stream endpoints (Engine.IO) get their
+// requests before the route table, with their own body limit, and can take the connection over.
 
 #include "http/server.hpp"
 
@@ -18,7 +19,11 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <algorithm>
 #include <random>
+#include <string_view>
+#include <tuple>
 
 #include "http/problem.hpp"
 #include "platform/log.hpp"
@@ -63,6 +68,27 @@ std::string request_id_for(const request& req) {
     return new_request_id();
 }
 
+std::string_view path_of(std::string_view target) {
+    return target.substr(0, target.find('?'));
+}
+
+// Completes when the client has closed its side (or the socket failed) while a stream
+// endpoint's request is in progress: a long poll whose client went away must end. Bytes of a
+// pipelined request are not an end: then it waits until cancelled.
+asio::awaitable<void> wait_peer_gone(tcp::socket& sock) {
+    auto [ec] =
+        co_await sock.async_wait(tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
+    if (ec == asio::error::operation_aborted) co_return;
+    if (!ec) {
+        boost::system::error_code aec;
+        std::size_t n = sock.available(aec);
+        if (!aec && n > 0) {
+            asio::steady_timer forever(sock.get_executor(), asio::steady_timer::time_point::max());
+            co_await forever.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+    }
+}
+
 }  // namespace
 
 struct server::session_entry {
@@ -71,8 +97,15 @@ struct server::session_entry {
     bool idle = false;              // likewise
 };
 
-server::server(asio::io_context& ioc, request_handler on_request)
-    : ioc_(ioc), handler_(std::move(on_request)), acceptor_(ioc) {}
+server::server(
+    asio::io_context& ioc,
+    request_handler on_request,
+    std::vector<stream_endpoint> endpoints
+)
+    : ioc_(ioc),
+      handler_(std::move(on_request)),
+      endpoints_(std::move(endpoints)),
+      acceptor_(ioc) {}
 
 server::~server() = default;
 
@@ -178,13 +211,40 @@ asio::awaitable<void> server::run_session(tcp::socket sock) {
             if (r.index() == 1 || std::get<0>(std::get<0>(r))) break;  // timeout, shutdown, error
         }
 
+        // The header is read with the largest limit in use, so a Content-Length is only judged
+        // once the path (and so the limit that applies) is known.
+        std::size_t header_body_limit = max_body_bytes;
+        for (const auto& ep : endpoints_) {
+            header_body_limit = std::max(header_body_limit, ep.body_limit);
+        }
         bhttp::request_parser<bhttp::string_body> parser;
-        parser.body_limit(max_body_bytes);
+        parser.body_limit(header_body_limit);
         parser.header_limit(max_header_bytes);
         stream.expires_after(request_timeout);
-        auto [ec, n] = co_await bhttp::async_read(
+        auto [ec, n] = co_await bhttp::async_read_header(
             stream, buffer, parser, asio::as_tuple(asio::use_awaitable)
         );
+        const stream_endpoint* endpoint = nullptr;
+        if (!ec) {
+            auto path = path_of(parser.get().target());
+            for (const auto& ep : endpoints_) {
+                if (path.starts_with(ep.path_prefix)) {
+                    endpoint = &ep;
+                    break;
+                }
+            }
+            std::size_t limit = endpoint != nullptr ? endpoint->body_limit : max_body_bytes;
+            auto length = parser.content_length();
+            if (length && *length > limit) {
+                ec = bhttp::error::body_limit;
+            } else {
+                parser.body_limit(limit);
+                stream.expires_after(request_timeout);
+                std::tie(ec, n) = co_await bhttp::async_read(
+                    stream, buffer, parser, asio::as_tuple(asio::use_awaitable)
+                );
+            }
+        }
         if (ec == bhttp::error::body_limit) {
             // The rest of the body is not read, so the connection cannot be reused.
             auto res = make_problem_response(payload_too_large(), parser.get().version(), false);
@@ -205,6 +265,35 @@ asio::awaitable<void> server::run_session(tcp::socket sock) {
             stream.expires_after(request_timeout);
             co_await bhttp::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
             break;
+        }
+
+        if (endpoint != nullptr) {
+            request sreq = parser.release();
+            if (beast::websocket::is_upgrade(sreq)) {
+                // The endpoint owns the connection from here: shutdown no longer waits for it.
+                {
+                    std::lock_guard lock(mu_);
+                    sessions_.erase(id);
+                }
+                stream.expires_never();
+                co_await endpoint->on_upgrade(std::move(stream), std::move(sreq));
+                co_return;
+            }
+            bool keep_alive = sreq.keep_alive();
+            // A long poll may wait up to the Engine.IO ping interval: no deadline runs meanwhile
+            // (request_timeout covers reads and writes only), but a client that goes away ends it.
+            stream.expires_never();
+            auto r = co_await (
+                endpoint->on_request(std::move(sreq)) || wait_peer_gone(stream.socket())
+            );
+            if (r.index() == 1) break;
+            response sres = std::move(std::get<0>(r));
+            sres.keep_alive(keep_alive && !stopping_);
+            stream.expires_after(request_timeout);
+            auto [swec, swn] =
+                co_await bhttp::async_write(stream, sres, asio::as_tuple(asio::use_awaitable));
+            if (swec || !sres.keep_alive()) break;
+            continue;
         }
 
         request req = parser.release();

@@ -7,12 +7,14 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "http/types.hpp"
 
@@ -24,9 +26,25 @@ constexpr std::size_t max_body_bytes = 64 * 1024;
 using request_handler =
     std::function<boost::asio::awaitable<response>(const request&, std::string request_id)>;
 
+// A path prefix served by another protocol (Engine.IO at /socket.io/): its requests bypass
+// request_handler, are read with their own body limit (a larger body gets 413 and the
+// connection closes, as elsewhere), and a WebSocket upgrade hands the connection over. Both
+// functions run on the connection's strand and must not throw.
+struct stream_endpoint {
+    std::string path_prefix;  // matched against the target's path, e.g. "/socket.io/"
+    std::size_t body_limit = max_body_bytes;
+    std::function<boost::asio::awaitable<response>(request)> on_request;
+    // Takes the connection; the server forgets it (it no longer counts as active).
+    std::function<boost::asio::awaitable<void>(boost::beast::tcp_stream, request)> on_upgrade;
+};
+
 class server {
 public:
-    server(boost::asio::io_context& ioc, request_handler on_request);
+    server(
+        boost::asio::io_context& ioc,
+        request_handler on_request,
+        std::vector<stream_endpoint> endpoints = {}
+    );
     ~server();
     server(const server&) = delete;
     server& operator=(const server&) = delete;
@@ -50,6 +68,7 @@ private:
 
     boost::asio::io_context& ioc_;
     request_handler handler_;
+    std::vector<stream_endpoint> endpoints_;
     boost::asio::ip::tcp::acceptor acceptor_;
     std::uint16_t port_ = 0;
     std::atomic<bool> stopping_{false};
