@@ -9,15 +9,19 @@
 //   `0<nsp,>{"sid":"<id>"}` then on_connected; refused → `4<nsp,><error object>`. An unknown
 //   namespace → `4<nsp,>{"message":"Invalid namespace"}`. A second CONNECT to a namespace that
 //   is connected (or connecting) is ignored.
-// - No successful CONNECT within connect_timeout of the Engine.IO open closes the session.
+// - No successful CONNECT within connect_timeout of the Engine.IO open closes the session (a
+//   CONNECT still being decided by on_connect does not count; one that succeeded does, even if
+//   that namespace was left since).
 // - EVENT/BINARY_EVENT for a connected namespace → on_event(name, args, ack); ack is empty
 //   unless the packet carried an id, and sends ACK/BINARY_ACK with that id once. Packets for a
 //   namespace that is not connected are ignored.
 // - DISCONNECT from the client → on_disconnect("client namespace disconnect"). Session end →
 //   on_disconnect for each connected namespace with the Engine.IO reason ("transport close",
 //   "ping timeout", …).
-// - A packet that does not decode (sio_decoder error) closes the Engine.IO session
-//   ("parse error").
+// - A packet that does not decode (sio_decoder error) closes the Engine.IO session: its
+//   connected namespaces get on_disconnect("parse error"), later messages are ignored.
+// - Handler exceptions are logged, never propagated: from on_connect the client gets
+//   CONNECT_ERROR {"message":"internal error"}; from on_connected/on_event nothing happens.
 //
 // Threading: a session's packets are handled on its Engine.IO strand; handler coroutines are
 // spawned there (so a slow on_event does not block later packets). sio_socket and sio_server
@@ -104,9 +108,9 @@ private:
     std::string id_;
     std::weak_ptr<sio_session> session_;  // set once, before the socket is shared
     mutable std::mutex mu_;
-    state state_ = state::connecting;  // guarded by mu_; written only on executor()
-    bool disconnect_requested_ = false;  // executor() only: disconnect() during on_connect
-    bool rooms_closed_ = false;          // guarded by server_.mu_: joins are ignored
+    state state_ = state::connecting;        // guarded by mu_; written only on executor()
+    bool disconnect_requested_ = false;      // executor() only: disconnect() during on_connect
+    bool rooms_closed_ = false;              // guarded by server_.mu_: joins are ignored
     std::unordered_set<std::string> rooms_;  // guarded by server_.mu_
 };
 
@@ -132,6 +136,8 @@ public:
     virtual void on_disconnect(std::shared_ptr<sio_socket> socket, std::string_view reason);
 };
 
+// Owns the namespaces and the rooms registry. Must outlive every sio_socket (so: the Engine.IO
+// servers carrying it and the io_context running their handlers).
 class sio_server {
 public:
     explicit sio_server(sio_options options = {});
@@ -174,8 +180,8 @@ private:
     mutable std::mutex mu_;
     // nsp -> room -> sockets, guarded by mu_. Raw pointers: a socket leaves every room (under
     // mu_) before it is destroyed, and broadcast takes shared_ptrs (weak_from_this) under mu_.
-    std::unordered_map<std::string, std::unordered_map<std::string, std::unordered_set<sio_socket*>>>
-        rooms_;
+    using room_members = std::unordered_map<std::string, std::unordered_set<sio_socket*>>;
+    std::unordered_map<std::string, room_members> rooms_;
     std::size_t connected_ = 0;  // guarded by mu_
 };
 
