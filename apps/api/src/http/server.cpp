@@ -5,10 +5,11 @@
 
 #include "http/server.hpp"
 
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -20,7 +21,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <algorithm>
 #include <random>
 #include <string_view>
 #include <tuple>
@@ -68,9 +68,7 @@ std::string request_id_for(const request& req) {
     return new_request_id();
 }
 
-std::string_view path_of(std::string_view target) {
-    return target.substr(0, target.find('?'));
-}
+std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
 
 // Completes when the client has closed its side (or the socket failed) while a stream
 // endpoint's request is in progress: a long poll whose client went away must end. Bytes of a
@@ -98,9 +96,7 @@ struct server::session_entry {
 };
 
 server::server(
-    asio::io_context& ioc,
-    request_handler on_request,
-    std::vector<stream_endpoint> endpoints
+    asio::io_context& ioc, request_handler on_request, std::vector<stream_endpoint> endpoints
 )
     : ioc_(ioc),
       handler_(std::move(on_request)),
@@ -125,9 +121,7 @@ void server::start(const std::string& host, std::uint16_t port) {
             }
         }
     });
-    platform::log_info(
-        "listening on " + host + ":" + std::to_string(port_), {{"port", port_}}
-    );
+    platform::log_info("listening on " + host + ":" + std::to_string(port_), {{"port", port_}});
 }
 
 std::size_t server::active_connections() const {
@@ -204,7 +198,9 @@ asio::awaitable<void> server::run_session(tcp::socket sock) {
             entry->idle = true;
             entry->idle_timer.expires_after(idle_timeout);
             auto r = co_await (
-                stream.socket().async_wait(tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable)) ||
+                stream.socket().async_wait(
+                    tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable)
+                ) ||
                 entry->idle_timer.async_wait(asio::as_tuple(asio::use_awaitable))
             );
             entry->idle = false;
@@ -258,7 +254,12 @@ asio::awaitable<void> server::run_session(tcp::socket sock) {
         }
         if (ec) {
             auto res = make_problem_response(
-                problem{bhttp::status::bad_request, "malformed_request", "The HTTP request is malformed.", {}, {}},
+                problem{
+                    bhttp::status::bad_request,
+                    "malformed_request",
+                    "The HTTP request is malformed.",
+                    {},
+                    {}},
                 11,
                 false
             );
@@ -283,9 +284,8 @@ asio::awaitable<void> server::run_session(tcp::socket sock) {
             // A long poll may wait up to the Engine.IO ping interval: no deadline runs meanwhile
             // (request_timeout covers reads and writes only), but a client that goes away ends it.
             stream.expires_never();
-            auto r = co_await (
-                endpoint->on_request(std::move(sreq)) || wait_peer_gone(stream.socket())
-            );
+            auto r =
+                co_await (endpoint->on_request(std::move(sreq)) || wait_peer_gone(stream.socket()));
             if (r.index() == 1) break;
             response sres = std::move(std::get<0>(r));
             sres.keep_alive(keep_alive && !stopping_);
@@ -302,7 +302,8 @@ asio::awaitable<void> server::run_session(tcp::socket sock) {
         res.set("X-Request-Id", rid);
         res.keep_alive(req.keep_alive() && !stopping_);
         stream.expires_after(request_timeout);
-        auto [wec, wn] = co_await bhttp::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+        auto [wec, wn] =
+            co_await bhttp::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
         if (wec || !res.keep_alive()) break;
     }
     boost::system::error_code ignored;

@@ -205,14 +205,13 @@ struct eio_server::impl {
     void apply_cors(const http_request& req, http_response& res) const;
 
     static asio::awaitable<http_response> handle_request(
-        std::shared_ptr<impl> self,
-        http_request req
+        std::shared_ptr<impl> self, http_request req
     );
-    static asio::awaitable<http_response> serve_request(std::shared_ptr<impl> self, http_request& req);
+    static asio::awaitable<http_response> serve_request(
+        std::shared_ptr<impl> self, http_request& req
+    );
     static asio::awaitable<void> handle_upgrade(
-        std::shared_ptr<impl> self,
-        beast::tcp_stream stream,
-        http_request req
+        std::shared_ptr<impl> self, beast::tcp_stream stream, http_request req
     );
     static asio::awaitable<void> ws_main(
         std::shared_ptr<impl> self,
@@ -259,9 +258,7 @@ public:
         asio::post(strand_, [self = shared_from_this()] { self->close_session(reason_forced); });
     }
     bool is_open() const override { return open_.load(); }
-    std::string transport() const override {
-        return websocket_.load() ? "websocket" : "polling";
-    }
+    std::string transport() const override { return websocket_.load() ? "websocket" : "polling"; }
 
     // Everything below runs on the strand.
 
@@ -407,7 +404,10 @@ public:
     }
 
     // close_all(): the pending poll answers the close packet, a WebSocket gets `going_away`.
-    void shutdown() { close_session(reason_shutdown); }
+    void shutdown() {
+        if (state_ == session_state::closing) finish_closing();  // no poll to wait for any more
+        close_session(reason_shutdown);
+    }
 
     // The WebSocket's connection is over: the session (which may outlive it in the hands of the
     // layer above) lets go of it, and so of the stream's internal timers.
@@ -416,26 +416,23 @@ public:
         if (c == candidate_) candidate_.reset();
     }
 
-    static asio::awaitable<void> write_loop(std::shared_ptr<session> self, std::shared_ptr<ws_conn> c);
+    static asio::awaitable<void> write_loop(
+        std::shared_ptr<session> self, std::shared_ptr<ws_conn> c
+    );
 
     // The operations above as coroutines to co_spawn on the strand.
     static asio::awaitable<std::string> co_open_polling(
-        std::shared_ptr<session> s,
-        std::shared_ptr<eio_server::impl> server
+        std::shared_ptr<session> s, std::shared_ptr<eio_server::impl> server
     ) {
         co_return s->open_polling(server->accept);
     }
     static asio::awaitable<get_start> co_begin_get(
-        std::shared_ptr<session> s,
-        std::shared_ptr<poll_waiter> w
+        std::shared_ptr<session> s, std::shared_ptr<poll_waiter> w
     ) {
         co_return s->begin_get(w);
     }
     static asio::awaitable<answer> co_post_payload(std::shared_ptr<session> s, std::string body) {
         co_return s->post_payload(body);
-    }
-    static asio::awaitable<bool> co_can_upgrade(std::shared_ptr<session> s) {
-        co_return s->can_upgrade();
     }
 
 private:
@@ -475,7 +472,8 @@ private:
                 break;
             case eio_packet_type::ping: {
                 // Clients of v4 do not ping; answering is harmless.
-                std::vector<eio_packet> pong{eio_packet{eio_packet_type::pong, std::move(p.data), false}};
+                std::vector<eio_packet> pong{
+                    eio_packet{eio_packet_type::pong, std::move(p.data), false}};
                 enqueue(std::move(pong));
                 break;
             }
@@ -544,7 +542,9 @@ private:
                 {{"sid", sid_}, {"buffered", buffered_ + bytes}}
             );
             // Posted: send() may run inside a listener callback, which must not see on_close.
-            asio::post(strand_, [self = shared_from_this()] { self->close_session("slow client"); });
+            asio::post(strand_, [self = shared_from_this()] {
+                self->close_session("slow client");
+            });
             return;
         }
         buffered_ += bytes;
@@ -651,7 +651,8 @@ private:
     void arm_write_deadline(const std::shared_ptr<ws_conn>& c) {
         auto gen = ++c->write_gen;
         c->write_timer.expires_after(opts_.ping_interval + opts_.ping_timeout);
-        c->write_timer.async_wait([self = shared_from_this(), c, gen](boost::system::error_code ec) {
+        c->write_timer.async_wait([self = shared_from_this(), c, gen](boost::system::error_code ec
+                                  ) {
             if (ec || gen != c->write_gen) return;
             platform::log_warn("engine.io websocket write timed out", {{"sid", self->sid_}});
             boost::system::error_code ignored;
@@ -696,7 +697,8 @@ private:
                 // The next poll fetches what is queued and the close packet.
                 state_ = session_state::closing;
                 closing_timer_.expires_after(opts_.ping_interval + opts_.ping_timeout);
-                closing_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+                closing_timer_.async_wait([self =
+                                               shared_from_this()](boost::system::error_code ec) {
                     if (!ec && self->state_ == session_state::closing) self->finish_closing();
                 });
             }
@@ -756,7 +758,9 @@ private:
     asio::steady_timer closing_timer_;
 };
 
-asio::awaitable<void> session::write_loop(std::shared_ptr<session> self, std::shared_ptr<ws_conn> c) {
+asio::awaitable<void> session::write_loop(
+    std::shared_ptr<session> self, std::shared_ptr<ws_conn> c
+) {
     while (!c->dead) {
         if (!c->out.empty()) {
             auto item = std::move(c->out.front());
@@ -839,9 +843,10 @@ void eio_server::impl::apply_cors(const http_request& req, http_response& res) c
     auto it = req.find(bhttp::field::origin);
     if (it == req.end()) return;
     std::string_view origin = it->value();
-    bool allowed = std::any_of(opts.cors_origins.begin(), opts.cors_origins.end(), [&](const auto& o) {
-        return o == "*" || o == origin;
-    });
+    bool allowed =
+        std::any_of(opts.cors_origins.begin(), opts.cors_origins.end(), [&](const auto& o) {
+            return o == "*" || o == origin;
+        });
     if (!allowed) return;
     res.set(bhttp::field::access_control_allow_origin, origin);
     res.set(bhttp::field::access_control_allow_credentials, "true");
@@ -849,8 +854,7 @@ void eio_server::impl::apply_cors(const http_request& req, http_response& res) c
 }
 
 asio::awaitable<http_response> eio_server::impl::handle_request(
-    std::shared_ptr<impl> self,
-    http_request req
+    std::shared_ptr<impl> self, http_request req
 ) {
     // Cancellation (the client went away) is checked explicitly below, never thrown.
     co_await asio::this_coro::throw_if_cancelled(false);
@@ -866,8 +870,7 @@ asio::awaitable<http_response> eio_server::impl::handle_request(
 }
 
 asio::awaitable<http_response> eio_server::impl::serve_request(
-    std::shared_ptr<impl> self,
-    http_request& req
+    std::shared_ptr<impl> self, http_request& req
 ) {
     if (req.method() == bhttp::verb::options) {
         // CORS preflight.
@@ -901,9 +904,8 @@ asio::awaitable<http_response> eio_server::impl::serve_request(
                 );
             }
         }
-        auto body = co_await asio::co_spawn(
-            s->executor(), session::co_open_polling(s, self), no_cancel()
-        );
+        auto body =
+            co_await asio::co_spawn(s->executor(), session::co_open_polling(s, self), no_cancel());
         co_return to_response(req, payload_answer(std::move(body)));
     }
 
@@ -919,8 +921,7 @@ asio::awaitable<http_response> eio_server::impl::serve_request(
     if (req.method() != bhttp::verb::get) co_return to_response(req, error_answer(err_bad_request));
 
     auto w = std::make_shared<poll_waiter>(co_await asio::this_coro::executor);
-    auto start =
-        co_await asio::co_spawn(s->executor(), session::co_begin_get(s, w), no_cancel());
+    auto start = co_await asio::co_spawn(s->executor(), session::co_begin_get(s, w), no_cancel());
     if (!start.wait) co_return to_response(req, std::move(start.now));
     auto cancelled = [](const asio::cancellation_state& cs) {
         return cs.cancelled() != asio::cancellation_type::none;
@@ -937,9 +938,7 @@ asio::awaitable<http_response> eio_server::impl::serve_request(
 }
 
 asio::awaitable<void> eio_server::impl::handle_upgrade(
-    std::shared_ptr<impl> self,
-    beast::tcp_stream stream,
-    http_request req
+    std::shared_ptr<impl> self, beast::tcp_stream stream, http_request req
 ) {
     try {
         auto q = parse_query(req.target());
@@ -948,7 +947,9 @@ asio::awaitable<void> eio_server::impl::handle_upgrade(
             co_return;
         }
         if (q->eio != "4") {
-            co_await refuse_upgrade(stream, to_response(req, error_answer(err_unsupported_protocol)));
+            co_await refuse_upgrade(
+                stream, to_response(req, error_answer(err_unsupported_protocol))
+            );
             co_return;
         }
         if (q->transport != "websocket") {
@@ -963,12 +964,8 @@ asio::awaitable<void> eio_server::impl::handle_upgrade(
                 co_await refuse_upgrade(stream, to_response(req, error_answer(err_unknown_sid)));
                 co_return;
             }
-            bool ok =
-                co_await asio::co_spawn(s->executor(), session::co_can_upgrade(s), no_cancel());
-            if (!ok) {
-                co_await refuse_upgrade(stream, to_response(req, error_answer(err_bad_request)));
-                co_return;
-            }
+            // A session that cannot upgrade (already on WebSocket, or upgrading) gets the
+            // WebSocket accepted and closed at once, as the reference server does.
         } else {
             if (self->is_closing()) {
                 auto res = to_response(
@@ -1030,7 +1027,8 @@ asio::awaitable<void> eio_server::impl::ws_main(
         }
         if (c->ws.got_binary()) {
             s->on_ws_packet(
-                c, eio_packet{eio_packet_type::message, beast::buffers_to_string(buffer.data()), true}
+                c,
+                eio_packet{eio_packet_type::message, beast::buffers_to_string(buffer.data()), true}
             );
             continue;
         }

@@ -18,22 +18,35 @@
 //   (WebSocket: the upgrade is refused with 400, the client sees the connection close).
 // - Heartbeat: pingInterval after the open the server queues a ping; if no pong arrives within
 //   pingTimeout of it the session closes ("ping timeout"). A pong schedules the next ping.
+//   Deadlines are absolute (a session without pong ends pingInterval+pingTimeout after its open
+//   or last pong) and each request checks them before it is served.
 // - Polling: one GET at a time (a second concurrent GET closes the session: 400 to it, the first
-//   answers the close packet). A GET with nothing queued waits until something is. A POST body
-//   is a payload of packets separated by \x1e, answered 200 "ok" (text/html); a body that does
-//   not decode closes the session (400). A POST larger than maxPayload is answered 413 by the
-//   HTTP layer (body_limit) and the session is kept. A client `1` (close) closes the session;
-//   a pending GET answers `6` (noop) and later requests with that sid get 400.
+//   answers the close packet). A GET with nothing queued waits until something is; it answers
+//   200 with the payload (text/plain; charset=UTF-8). A POST body is a payload of packets
+//   separated by \x1e, answered 200 "ok" (text/html); a body that does not decode closes the
+//   session (400). A POST larger than maxPayload is answered 413 by the HTTP layer (body_limit)
+//   and the session is kept. A client `1` (close) closes the session ("client close"); a
+//   pending GET answers `6` (noop) and later requests with that sid get 400. Errors carry the
+//   reference server's JSON body {"code":N,"message":"..."}.
 // - A polling GET whose client goes away (connection closed while waiting) closes the session.
 // - WebSocket: text frames are packets; a binary frame is a binary message. A frame larger than
 //   maxPayload closes with status 1009. The server closes WebSockets with a close frame.
 // - Upgrade: a WebSocket with the sid of a polling session: `2probe` is answered `3probe` at
-//   once, the pending GET (if any) answers `6`; `5` completes the upgrade, after which polling
-//   requests for that sid get 400 and packets go over the WebSocket. A second WebSocket for an
-//   already upgraded sid is refused (closed).
+//   once, the pending GET (if any) answers `6`; a GET arriving after the probe waits up to
+//   100 ms for the `5` (then 400, as any poll after the upgrade) and otherwise answers `6`.
+//   Packets sent meanwhile are held for the new transport. `5` completes the upgrade, after
+//   which polling requests for that sid get 400 and packets go over the WebSocket. Without
+//   `5` within upgrade_timeout the WebSocket is closed and the session stays on polling. A
+//   second WebSocket for an already upgraded (or upgrading) sid is accepted and closed at once,
+//   as the reference server does; an unknown sid is refused with 400.
 // - Slow clients: packets queued for a session but not yet written (WebSocket) or fetched
 //   (polling) are bounded by max_buffered_bytes; beyond it the session closes ("slow client")
-//   instead of growing memory.
+//   instead of growing memory. A WebSocket write stuck for pingInterval+pingTimeout ends the
+//   session ("transport error").
+// - Server-side close (eio_socket::close): WebSocket: queued frames, then a close frame (1000).
+//   Polling: queued packets and the close packet go to the pending GET, or to the next GET
+//   within pingInterval+pingTimeout (the sid is known until then). close_all(): the pending
+//   GET answers the queued packets and `1`, WebSockets get a close frame 1001 (going_away).
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -59,7 +72,7 @@ using http_response = boost::beast::http::response<boost::beast::http::string_bo
 struct eio_options {
     std::chrono::milliseconds ping_interval{25000};
     std::chrono::milliseconds ping_timeout{20000};
-    std::size_t max_payload = 1'000'000;           // bytes of one POST body / WebSocket message
+    std::size_t max_payload = 1'000'000;               // bytes of one POST body / WebSocket message
     std::size_t max_buffered_bytes = 4 * 1024 * 1024;  // queued towards one client
     std::chrono::milliseconds upgrade_timeout{10000};  // probe to `5`
     // Origins (e.g. "http://localhost:5173") answered with Access-Control-Allow-Origin: <origin>
@@ -121,7 +134,9 @@ public:
 
     // An HTTP request on the Engine.IO path that is not a WebSocket upgrade: the polling
     // handshake, a poll (GET with sid: waits until packets are queued or the session ends), a
-    // POST of packets, the CORS preflight (OPTIONS, 204). Never throws.
+    // POST of packets, the CORS preflight (OPTIONS, 204). Never throws. Cancelling the awaiting
+    // coroutine (the HTTP layer does when the client goes away during a poll) ends a waiting
+    // poll and closes its session ("transport close").
     boost::asio::awaitable<http_response> handle_request(http_request req);
 
     // A WebSocket upgrade request on the Engine.IO path: takes over the connection (a new
@@ -130,7 +145,8 @@ public:
     boost::asio::awaitable<void> handle_upgrade(boost::beast::tcp_stream stream, http_request req);
 
     // Closes every session (close packet, WebSocket close frame; pending polls answer) and
-    // refuses new ones. Thread-safe, idempotent.
+    // refuses new ones (503). Thread-safe, idempotent. Also called by the destructor, which must
+    // run before the io_context is destroyed.
     void close_all();
 
     std::size_t session_count() const;

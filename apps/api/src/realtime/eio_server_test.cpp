@@ -128,9 +128,12 @@ reply http_call(
                     r.ec = wec;
                     return;
                 }
-                bhttp::async_read(stream, buffer, r.raw, [&](boost::system::error_code rec, std::size_t) {
-                    r.ec = rec;
-                });
+                bhttp::async_read(
+                    stream,
+                    buffer,
+                    r.raw,
+                    [&](boost::system::error_code rec, std::size_t) { r.ec = rec; }
+                );
             });
         }
     );
@@ -167,9 +170,10 @@ public:
                 }
                 ls.expires_after(client_timeout);
                 ws_.async_handshake(
-                    handshake_res_, "127.0.0.1", target, [&](boost::system::error_code hec) {
-                        result = hec;
-                    }
+                    handshake_res_,
+                    "127.0.0.1",
+                    target,
+                    [&](boost::system::error_code hec) { result = hec; }
                 );
             }
         );
@@ -221,12 +225,21 @@ private:
     websocket::response_type handshake_res_;
 };
 
-eio_options test_options() {
+// The timings of the official test-suite, for the handshake and heartbeat tests.
+eio_options conformance_options() {
     eio_options o;
     o.ping_interval = 300ms;
     o.ping_timeout = 200ms;
     o.max_payload = 1000000;
     o.upgrade_timeout = 1000ms;
+    return o;
+}
+
+// Everything else: no ping gets in the way of a slow run.
+eio_options test_options() {
+    eio_options o = conformance_options();
+    o.ping_interval = 2000ms;
+    o.ping_timeout = 2000ms;
     return o;
 }
 
@@ -289,7 +302,9 @@ protected:
         return std::string(json::parse(r.body.substr(1)).as_object().at("sid").as_string());
     }
 
-    reply get(const std::string& sid) { return http_call(port_, bhttp::verb::get, poll_target(sid)); }
+    reply get(const std::string& sid) {
+        return http_call(port_, bhttp::verb::get, poll_target(sid));
+    }
     reply post(const std::string& sid, std::string body) {
         return http_call(port_, bhttp::verb::post, poll_target(sid), std::move(body));
     }
@@ -304,7 +319,7 @@ protected:
 };
 
 TEST_F(EioServerTest, PollingHandshakeSendsTheOpenPacket) {
-    start();
+    start(conformance_options());
     auto r = http_call(port_, bhttp::verb::get, "/engine.io/?EIO=4&transport=polling");
     ASSERT_EQ(r.status, 200u);
     EXPECT_EQ(r.raw[bhttp::field::content_type], "text/plain; charset=UTF-8");
@@ -313,7 +328,8 @@ TEST_F(EioServerTest, PollingHandshakeSendsTheOpenPacket) {
     EXPECT_EQ(v.size(), 5u);
     auto sid = std::string(v.at("sid").as_string());
     EXPECT_EQ(sid.size(), 20u);
-    for (char c : sid) EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
+    for (char c : sid)
+        EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
     EXPECT_EQ(v.at("upgrades"), json::parse(R"(["websocket"])"));
     EXPECT_EQ(v.at("pingInterval").to_number<int>(), 300);
     EXPECT_EQ(v.at("pingTimeout").to_number<int>(), 200);
@@ -323,7 +339,7 @@ TEST_F(EioServerTest, PollingHandshakeSendsTheOpenPacket) {
 }
 
 TEST_F(EioServerTest, WebSocketHandshakeSendsTheOpenPacketFirst) {
-    start();
+    start(conformance_options());
     ws_client ws;
     ASSERT_FALSE(ws.connect(port_, "/engine.io/?EIO=4&transport=websocket"));
     auto f = ws.read();
@@ -361,8 +377,13 @@ TEST_F(EioServerTest, RefusesBadRequestsWith400) {
     EXPECT_EQ(unknown.body, R"({"code":1,"message":"Session ID unknown"})");
     EXPECT_EQ(post("nope", "4x").status, 400u);
     // The handshake is a GET only.
-    EXPECT_EQ(http_call(port_, bhttp::verb::post, "/engine.io/?EIO=4&transport=polling", "4x").status, 400u);
-    EXPECT_EQ(http_call(port_, bhttp::verb::put, "/engine.io/?EIO=4&transport=polling", "4x").status, 400u);
+    EXPECT_EQ(
+        http_call(port_, bhttp::verb::post, "/engine.io/?EIO=4&transport=polling", "4x").status,
+        400u
+    );
+    EXPECT_EQ(
+        http_call(port_, bhttp::verb::put, "/engine.io/?EIO=4&transport=polling", "4x").status, 400u
+    );
     auto sid = handshake();
     ASSERT_FALSE(sid.empty());
     EXPECT_EQ(http_call(port_, bhttp::verb::put, poll_target(sid), "4x").status, 400u);
@@ -386,7 +407,13 @@ TEST_F(EioServerTest, PollingEchoesTextAndBinaryPackets) {
     start();
     auto sid = handshake();
     ASSERT_FALSE(sid.empty());
-    for (std::string payload : {"4hello", "4test1\x1e" "4test2\x1e" "4test3", "4hello\x1e" "bAQIDBA=="}) {
+    for (std::string payload :
+         {"4hello",
+          "4test1\x1e"
+          "4test2\x1e"
+          "4test3",
+          "4hello\x1e"
+          "bAQIDBA=="}) {
         auto p = post(sid, payload);
         EXPECT_EQ(p.status, 200u);
         EXPECT_EQ(p.body, "ok");
@@ -402,10 +429,22 @@ TEST_F(EioServerTest, PendingPollIsAnsweredWhenPacketsArrive) {
     auto sid = handshake();
     auto pending = std::async(std::launch::async, [&] { return get(sid); });
     std::this_thread::sleep_for(50ms);
-    EXPECT_EQ(post(sid, "4a\x1e" "4b").body, "ok");
+    EXPECT_EQ(
+        post(
+            sid,
+            "4a\x1e"
+            "4b"
+        )
+            .body,
+        "ok"
+    );
     auto g = pending.get();
     EXPECT_EQ(g.status, 200u);
-    EXPECT_EQ(g.body, "4a\x1e" "4b");
+    EXPECT_EQ(
+        g.body,
+        "4a\x1e"
+        "4b"
+    );
 }
 
 TEST_F(EioServerTest, InvalidPacketClosesTheSession) {
@@ -447,7 +486,7 @@ TEST_F(EioServerTest, AbortedPollClosesTheSession) {
 }
 
 TEST_F(EioServerTest, PollingHeartbeat) {
-    start();
+    start(conformance_options());
     auto sid = handshake();
     for (int i = 0; i < 3; ++i) {
         auto t0 = std::chrono::steady_clock::now();
@@ -461,7 +500,7 @@ TEST_F(EioServerTest, PollingHeartbeat) {
 }
 
 TEST_F(EioServerTest, PollingSessionExpiresWithoutPong) {
-    start();
+    start(conformance_options());
     auto t0 = std::chrono::steady_clock::now();
     auto sid = handshake();
     std::this_thread::sleep_until(t0 + 400ms);
@@ -474,7 +513,7 @@ TEST_F(EioServerTest, PollingSessionExpiresWithoutPong) {
 }
 
 TEST_F(EioServerTest, SessionExpiresAtPingIntervalPlusTimeoutWithoutAnyRequest) {
-    start();
+    start(conformance_options());
     auto sid = handshake();
     std::this_thread::sleep_for(510ms);
     EXPECT_EQ(get(sid).status, 400u);
@@ -503,6 +542,16 @@ TEST_F(EioServerTest, OversizedPostIs413AndTheSessionLives) {
     EXPECT_EQ(big.status, 413u);
     EXPECT_EQ(post(sid, "4ok").body, "ok");
     EXPECT_EQ(get(sid).body, "4ok");
+}
+
+TEST_F(EioServerTest, BodyLimitsArePerEndpoint) {
+    start();
+    auto sid = handshake();
+    // Beyond the route table's 64 KiB but within maxPayload.
+    std::string big = "4" + std::string(70 * 1024, 'x');
+    EXPECT_EQ(post(sid, big).body, "ok");
+    EXPECT_EQ(get(sid).body, big);
+    EXPECT_EQ(http_call(port_, bhttp::verb::post, "/other", big).status, 413u);
 }
 
 TEST_F(EioServerTest, WebSocketEchoesTextAndBinary) {
@@ -543,7 +592,7 @@ TEST_F(EioServerTest, WebSocketInvalidPacketAndClientCloseEndTheSession) {
 }
 
 TEST_F(EioServerTest, WebSocketHeartbeatAndTimeout) {
-    start();
+    start(conformance_options());
     {
         ws_client ws;
         ASSERT_FALSE(ws.connect(port_, "/engine.io/?EIO=4&transport=websocket"));
@@ -575,7 +624,9 @@ TEST_F(EioServerTest, OversizedWebSocketFrameClosesWith1009) {
     auto sid = ws.read_open_sid();
     ASSERT_FALSE(ws.send("4" + std::string(2000, 'x')));
     auto f = ws.read();
-    EXPECT_EQ(f.ec, websocket::error::closed);
+    // The close frame arrives; the client's own closing handshake may then meet a connection the
+    // server has already torn down (ENOTCONN), which does not matter here.
+    EXPECT_TRUE(f.ec);
     EXPECT_EQ(ws.close_code(), 1009);
     EXPECT_EQ(rec_->close_reason(sid), "transport error");
 }
@@ -604,14 +655,30 @@ TEST_F(EioServerTest, UpgradesFromPollingToWebSocket) {
     EXPECT_EQ(rec_->socket(sid)->transport(), "websocket");
     EXPECT_EQ(get(sid).status, 400u);
     EXPECT_EQ(post(sid, "4x").status, 400u);
-    // A second WebSocket for the upgraded sid is refused; the first one goes on.
+    // A second WebSocket for the upgraded sid is closed at once; the first one goes on.
     ws_client second;
-    EXPECT_EQ(second.connect(port_, "/engine.io/?EIO=4&transport=websocket&sid=" + sid), websocket::error::upgrade_declined);
+    ASSERT_FALSE(second.connect(port_, "/engine.io/?EIO=4&transport=websocket&sid=" + sid));
+    EXPECT_EQ(second.read().ec, websocket::error::closed);
     ASSERT_FALSE(ws.send("4again"));
     EXPECT_EQ(ws.read().data, "4again");
-    // The heartbeat continues over the WebSocket.
-    auto ping = ws.read();
-    EXPECT_EQ(ping.data, "2");
+}
+
+TEST_F(EioServerTest, HeartbeatGoesOnAfterTheUpgrade) {
+    start(conformance_options());
+    auto sid = handshake();
+    ws_client ws;
+    ASSERT_FALSE(ws.connect(port_, "/engine.io/?EIO=4&transport=websocket&sid=" + sid));
+    ASSERT_FALSE(ws.send("2probe"));
+    EXPECT_EQ(ws.read().data, "3probe");
+    ASSERT_FALSE(ws.send("5"));
+    for (int i = 0; i < 2; ++i) {
+        auto f = ws.read();
+        EXPECT_FALSE(f.ec);
+        EXPECT_EQ(f.data, "2");
+        ASSERT_FALSE(ws.send("3"));
+    }
+    EXPECT_TRUE(rec_->socket(sid)->is_open());
+    EXPECT_EQ(rec_->socket(sid)->transport(), "websocket");
 }
 
 TEST_F(EioServerTest, PollDuringUpgradeGets400WhenTheUpgradeCompletes) {
@@ -666,8 +733,21 @@ TEST_F(EioServerTest, ServerCloseFlushesThenSendsTheClosePacket) {
     EXPECT_FALSE(s->is_open());
     auto r = get(sid);
     EXPECT_EQ(r.status, 200u);
-    EXPECT_EQ(r.body, "4bye\x1e" "1");
+    EXPECT_EQ(
+        r.body,
+        "4bye\x1e"
+        "1"
+    );
     EXPECT_EQ(get(sid).status, 400u);
+
+    // Unfetched, the close packet keeps the sid known for a while; close_all ends that.
+    auto other = handshake();
+    rec_->socket(other)->close();
+    EXPECT_EQ(rec_->close_reason(other), "forced close");
+    EXPECT_EQ(eio_->session_count(), 1u);
+    eio_->close_all();
+    for (int i = 0; i < 100 && eio_->session_count() > 0; ++i) std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(eio_->session_count(), 0u);
 }
 
 TEST_F(EioServerTest, CloseAllEndsEverySessionAndRefusesNewOnes) {
@@ -686,7 +766,9 @@ TEST_F(EioServerTest, CloseAllEndsEverySessionAndRefusesNewOnes) {
     EXPECT_EQ(ws.close_code(), 1001);
     EXPECT_EQ(rec_->close_reason(polling), "server shutting down");
     EXPECT_EQ(rec_->close_reason(wsid), "server shutting down");
-    EXPECT_EQ(http_call(port_, bhttp::verb::get, "/engine.io/?EIO=4&transport=polling").status, 503u);
+    EXPECT_EQ(
+        http_call(port_, bhttp::verb::get, "/engine.io/?EIO=4&transport=polling").status, 503u
+    );
     EXPECT_EQ(eio_->session_count(), 0u);
 }
 
@@ -695,14 +777,22 @@ TEST_F(EioServerTest, CorsForAllowedOrigins) {
     o.cors_origins = {"http://app.test"};
     start(o);
     auto r = http_call(
-        port_, bhttp::verb::get, "/engine.io/?EIO=4&transport=polling", "", {{"Origin", "http://app.test"}}
+        port_,
+        bhttp::verb::get,
+        "/engine.io/?EIO=4&transport=polling",
+        "",
+        {{"Origin", "http://app.test"}}
     );
     EXPECT_EQ(r.status, 200u);
     EXPECT_EQ(r.raw["Access-Control-Allow-Origin"], "http://app.test");
     EXPECT_EQ(r.raw["Access-Control-Allow-Credentials"], "true");
     EXPECT_EQ(r.raw["Vary"], "Origin");
     auto other = http_call(
-        port_, bhttp::verb::get, "/engine.io/?EIO=4&transport=polling", "", {{"Origin", "http://evil.test"}}
+        port_,
+        bhttp::verb::get,
+        "/engine.io/?EIO=4&transport=polling",
+        "",
+        {{"Origin", "http://evil.test"}}
     );
     EXPECT_EQ(other.raw.count("Access-Control-Allow-Origin"), 0u);
     auto pre = http_call(
@@ -726,7 +816,7 @@ TEST_F(EioServerTest, DISABLED_ConformanceServer) {
     const char* seconds = std::getenv("EIO_CONFORMANCE_SECONDS");
     if (port == nullptr) GTEST_SKIP() << "EIO_CONFORMANCE_PORT not set";
     auto rec = rec_;
-    auto options = test_options();
+    auto options = conformance_options();
     options.upgrade_timeout = 10s;
     eio_ = std::make_unique<eio_server>(ioc_, options, [rec](std::shared_ptr<eio_socket> s) {
         auto sid = s->sid();

@@ -28,20 +28,20 @@ asio::awaitable<void> pause(std::chrono::milliseconds d) {
     co_await t.async_wait(asio::use_awaitable);
 }
 
-// Waits until no transaction that was in progress at `snapshot` is still running, so no seq at
-// or below the watermark read in it can still commit.
-asio::awaitable<void> wait_final(platform::pg_connection& c, const std::string& snapshot) {
+// Waits until no transaction that was in progress when the watermark was read is still running
+// (see store::event_watermark), so no seq at or below it can still commit.
+asio::awaitable<void> wait_final(platform::pg_connection& c, store::event_watermark wm) {
     auto delay = 1ms;
     auto began = std::chrono::steady_clock::now();
     bool warned = false;
-    while (!co_await store::watermark_final(c, snapshot)) {
+    while (!co_await store::watermark_final(c, wm)) {
         co_await pause(delay);
         delay = std::min<std::chrono::milliseconds>(delay * 2, 50ms);
         if (!warned && std::chrono::steady_clock::now() - began > slow_writer_warning) {
             warned = true;
             platform::log_warn(
                 "realtime delivery waits for a long transaction",
-                {{"snapshot", snapshot}, {"waited_ms", 10000}}
+                {{"snapshot", wm.snapshot}, {"waited_ms", 10000}}
             );
         }
     }
@@ -97,7 +97,7 @@ asio::awaitable<void> event_pump::serve_connection(bool after_outage, domain::in
     listening_ = true;
     if (!started_) {
         auto wm = co_await store::read_global_watermark(*conn);
-        co_await wait_final(*conn, wm.snapshot);
+        co_await wait_final(*conn, wm);
         delivered_ = wm.max_seq;
         started_ = true;
         if (callbacks_.on_start) callbacks_.on_start(wm.max_seq);
@@ -129,7 +129,7 @@ asio::awaitable<void> event_pump::serve_connection(bool after_outage, domain::in
 asio::awaitable<void> event_pump::drain(platform::pg_connection& c) {
     auto wm = co_await store::read_global_watermark(c);
     if (wm.max_seq <= delivered_) co_return;
-    co_await wait_final(c, wm.snapshot);
+    co_await wait_final(c, wm);
     while (delivered_ < wm.max_seq) {
         auto events = co_await store::list_all_events(c, delivered_, wm.max_seq, options_.batch);
         if (events.empty()) break;

@@ -161,9 +161,13 @@ const std::string& events_sql() {
 constexpr std::string_view watermark_sql =
     "SELECT pg_current_snapshot()::text, coalesce((SELECT e.seq FROM booking_events AS e "
     "ORDER BY e.seq DESC LIMIT 1), 0)";
+constexpr std::string_view watermark_fence_sql = "SELECT pg_current_xact_id()::text";
+// Every xid of the snapshot's xip and of [xmax, fence) must have ended (see event_watermark).
 constexpr std::string_view watermark_final_sql =
-    "SELECT coalesce(bool_and(pg_xact_status(x) IS DISTINCT FROM 'in progress'), true) "
-    "FROM pg_snapshot_xip($1::pg_snapshot) AS x";
+    "SELECT coalesce(bool_and(pg_xact_status(t.x) IS DISTINCT FROM 'in progress'), true) "
+    "FROM (SELECT x FROM pg_snapshot_xip($1::pg_snapshot) AS x UNION ALL "
+    "SELECT g::text::xid8 FROM generate_series(pg_snapshot_xmax($1::pg_snapshot)::text::int8, "
+    "$2::int8 - 1) AS g) AS t";
 constexpr std::string_view due_sql =
     "SELECT tenant_id, booking_id FROM ptool_due_bookings($1::timestamptz, $2::int)";
 
@@ -586,15 +590,21 @@ boost::asio::awaitable<std::vector<event_row>> list_events(
     co_return out;
 }
 
+event_watermark watermark_from(const std::vector<platform::pg_result>& r) {
+    return event_watermark{
+        to_ll(r.at(0).get(0, 1)), std::string(r.at(0).get(0, 0)), to_ll(r.at(1).get(0, 0))};
+}
+
 boost::asio::awaitable<event_watermark> read_event_watermark(platform::pg_connection& c) {
-    auto r = co_await c.query(watermark_sql);
-    co_return event_watermark{to_ll(r.get(0, 1)), std::string(r.get(0, 0))};
+    std::vector<platform::pg_statement> stmts{
+        {std::string(watermark_sql), {}}, {std::string(watermark_fence_sql), {}}};
+    co_return watermark_from(co_await c.pipeline(std::move(stmts)));
 }
 
 boost::asio::awaitable<bool> watermark_final(
-    platform::pg_connection& c, const std::string& snapshot
+    platform::pg_connection& c, const event_watermark& wm
 ) {
-    platform::pg_params params{snapshot};
+    platform::pg_params params{wm.snapshot, std::to_string(wm.fence)};
     auto r = co_await c.query(watermark_final_sql, std::move(params));
     co_return r.get(0, 0) == "t";
 }

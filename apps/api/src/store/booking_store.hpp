@@ -159,16 +159,24 @@ boost::asio::awaitable<std::vector<event_row>> list_events(
 );
 
 // The "ordering without loss" watermark (SPEC §6) for the tenant's feed: the highest seq visible
-// now, and whether every transaction that was in progress when it was read has finished, so
-// that no seq at or below it can still appear. Call repeatedly (each call is one statement,
-// READ COMMITTED) until `final`.
+// now, and what must end before no seq at or below it can still appear. A writer takes its xid
+// before it draws a seq (booking_events_next_seq), so the writers that could still commit a
+// seq <= max_seq are the transactions in progress when the snapshot was taken: those listed in
+// its xip, and also those whose xid is >= its xmax (PostgreSQL's xmax is the latest completed
+// xid + 1, so a running transaction newer than every completed one is in no xip). The reader
+// therefore draws an xid of its own (`fence`) right after the snapshot: every xid below it was
+// assigned before, and the watermark is final once every xid of xip and of [xmax, fence) has
+// ended. One round trip (pipelined); call watermark_final until it answers true.
 struct event_watermark {
     long long max_seq = 0;
-    std::string snapshot;  // pg_snapshot text, to re-check with watermark_final
+    std::string snapshot;  // pg_snapshot text
+    long long fence = 0;   // the reader's own xid, drawn after the snapshot
 };
 boost::asio::awaitable<event_watermark> read_event_watermark(platform::pg_connection& c);
+// The watermark from the results of [<snapshot + max seq statement>, <fence statement>].
+event_watermark watermark_from(const std::vector<platform::pg_result>& results);
 boost::asio::awaitable<bool> watermark_final(
-    platform::pg_connection& c, const std::string& snapshot
+    platform::pg_connection& c, const event_watermark& wm
 );
 
 // Sweeper: due work across tenants (SECURITY DEFINER ptool_due_bookings).

@@ -32,8 +32,9 @@ long long to_ll(std::string_view s) {
 }  // namespace
 
 boost::asio::awaitable<event_watermark> read_global_watermark(platform::pg_connection& c) {
-    auto r = co_await c.query(global_watermark_sql);
-    co_return event_watermark{to_ll(r.get(0, 1)), std::string(r.get(0, 0))};
+    std::vector<platform::pg_statement> stmts{
+        {std::string(global_watermark_sql), {}}, {"SELECT pg_current_xact_id()::text", {}}};
+    co_return watermark_from(co_await c.pipeline(std::move(stmts)));
 }
 
 boost::asio::awaitable<std::vector<feed_event>> list_all_events(

@@ -192,7 +192,7 @@ asio::awaitable<std::vector<store::event_row>> feed_in(
     if (wm.max_seq <= after_seq) co_return std::vector<store::event_row>{};
     bool final = false;
     for (int i = 0; i < watermark_polls && !final; ++i) {
-        final = co_await store::watermark_final(c, wm.snapshot);
+        final = co_await store::watermark_final(c, wm);
         if (!final) co_await pause(watermark_poll_interval);
     }
     // Not final yet: a writer is still open; hand out nothing rather than risk a gap.
