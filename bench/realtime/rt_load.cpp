@@ -20,13 +20,15 @@
 // is also reported from that notification ("from_notify": the server's own part, from the moment
 // it could know of the commit to the client; the notification reaches ptool's pump and this
 // process alike).
-// A round (--mode floor): POST /broadcast to rt_floor with a frame of the same size as the real
-// event; t0 and latencies as above.
+// A round (--mode floor): POST /broadcast to rt_floor with a frame of the real event's size,
+// then --extra-frames frames of --extra-frame-bytes (what ptool sends after each booking event:
+// availability.changed); t0 and latencies as above.
 //
 // Phases: warm-up (--warmup-clients clients, --warmup-rounds rounds, then closed), the server's
 // VmRSS ("before"), N clients connected with at most --parallel handshakes in flight, --settle
 // seconds idle, VmRSS again ("idle": (idle - before) / N per connection), the measured rounds
-// (CPU of the server, this process and the machine over them), VmRSS after the rounds.
+// (CPU of the server, its PostgreSQL backends (--pg), this process and the machine: over whole
+// rounds, and over each confirm's window from sending it to the last receipt), VmRSS after.
 //
 // Output: human-readable progress on stderr; one line `BENCH key=value ...` on stdout; with
 // --out DIR also DIR/<label>-samples.txt (round client latency_ms) and DIR/<label>-rounds.txt.
@@ -612,6 +614,7 @@ struct round_record {
     int round = 0;
     std::string id;
     std::int64_t sent_ns = 0;  // confirm request sent
+    std::string sent_utc;      // the same, wall clock (to match server logs)
     std::int64_t t0_ns = 0;    // confirm response read
     std::optional<std::int64_t> notify_ns;
     int expected = 0;
@@ -651,6 +654,22 @@ std::string utc_day_at(int days, int hour) {
     gmtime_r(&t, &tm);
     char b[32];
     std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return b;
+}
+
+// "HH:MM:SS.mmm" (UTC) now.
+std::string utc_now() {
+    auto now = std::chrono::system_clock::now();
+    std::time_t t = std::chrono::system_clock::to_time_t(now);
+    auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
+        1000;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char b[32];
+    std::snprintf(
+        b, sizeof b, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms)
+    );
     return b;
 }
 
@@ -769,6 +788,7 @@ private:
         rec.cpu_sent = snap_cpu(o_);
         long long pings0 = s_.pings.load();
         rec.sent_ns = now_ns();
+        rec.sent_utc = utc_now();
         auto confirmed = co_await http_.post("/api/v1/bookings/" + id + "/confirm", "{}");
         rec.t0_ns = now_ns();
         if (confirmed.status != 200) {
@@ -827,6 +847,7 @@ private:
         rec.cpu_sent = snap_cpu(o_);
         long long pings0 = s_.pings.load();
         rec.sent_ns = now_ns();
+        rec.sent_utc = utc_now();
         auto res = co_await http_.post("/broadcast", std::move(frame));
         rec.t0_ns = now_ns();
         if (res.status != 200)
@@ -959,7 +980,7 @@ private:
                 std::fprintf(
                     rounds,
                     "# round booking_id expected received confirm_http_ms notify_ms first_ms "
-                    "last_ms pings_in_window\n"
+                    "last_ms pings_in_window sent_utc\n"
                 );
             }
         }
@@ -991,7 +1012,7 @@ private:
             if (rounds != nullptr) {
                 std::fprintf(
                     rounds,
-                    "%d %s %d %d %.3f %s %s %s %lld\n",
+                    "%d %s %d %d %.3f %s %s %s %lld %s\n",
                     rec.round,
                     rec.id.c_str(),
                     rec.expected,
@@ -1000,7 +1021,8 @@ private:
                     fmt3(n_ms).c_str(),
                     fmt3(got ? lo : std::nan("")).c_str(),
                     fmt3(got ? hi : std::nan("")).c_str(),
-                    rec.pings
+                    rec.pings,
+                    rec.sent_utc.c_str()
                 );
             }
         }

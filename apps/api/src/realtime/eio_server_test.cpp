@@ -501,10 +501,11 @@ TEST_F(EioServerTest, PollingHeartbeat) {
 
 TEST_F(EioServerTest, PollingSessionExpiresWithoutPong) {
     start(conformance_options());
-    auto t0 = std::chrono::steady_clock::now();
     auto sid = handshake();
-    std::this_thread::sleep_until(t0 + 400ms);
-    auto g = get(sid);  // the ping is queued at 300 ms
+    // Measured after the handshake returned, so at least as late as the session's creation
+    // (a loaded CI machine may take a while to answer the handshake).
+    auto t0 = std::chrono::steady_clock::now();
+    auto g = get(sid);  // held until the ping, queued 300 ms after creation
     EXPECT_EQ(g.status, 200u);
     EXPECT_EQ(g.body, "2");
     std::this_thread::sleep_until(t0 + 520ms);
