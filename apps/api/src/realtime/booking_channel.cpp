@@ -34,6 +34,8 @@ struct booking_channel::socket_state {
 namespace {
 
 constexpr std::string_view ns = "/";
+// Replay keeps at most this much queued towards a client (well below the transport's limit).
+constexpr std::size_t replay_window = 256 * 1024;
 
 std::string tenant_room(const std::string& tenant) { return "tenant:" + tenant; }
 std::string artist_room(const std::string& tenant, const std::string& artist) {
@@ -285,8 +287,14 @@ asio::awaitable<void> booking_channel::replay_then_join(std::shared_ptr<sio_sock
                 one(json::object{{"lastSeq", asked}, {"latestSeq", page.latest_seq}})
             );
         } else {
+            // Paced: up to 1000 events of up to ~25 KB each could exceed what the transport
+            // queues for a client before dropping it as slow; wait for it to drain instead.
             for (const auto& e : page.events) {
                 if (!st->artists.empty() && !st->artists.contains(e.artist_id)) continue;
+                while (socket->connected() && socket->transport().buffered_bytes() > replay_window) {
+                    co_await pause(5ms);
+                }
+                if (!socket->connected()) co_return;
                 socket->emit(e.type, one(render_(e)));
             }
         }

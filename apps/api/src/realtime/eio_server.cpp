@@ -259,6 +259,7 @@ public:
     }
     bool is_open() const override { return open_.load(); }
     std::string transport() const override { return websocket_.load() ? "websocket" : "polling"; }
+    std::size_t buffered_bytes() const override { return buffered_view_.load(); }
 
     // Everything below runs on the strand.
 
@@ -273,6 +274,7 @@ public:
         for (auto& item : queue_) packets.push_back(std::move(item.first));
         queue_.clear();
         buffered_ = 0;
+        buffered_view_ = 0;
         if (state_ == session_state::closing) finish_closing();
         return encode_payload(packets);
     }
@@ -548,6 +550,7 @@ private:
             return;
         }
         buffered_ += bytes;
+        buffered_view_ = buffered_;
         auto& target = ws_ ? ws_->out : queue_;
         for (auto& p : packets) {
             std::size_t n = p.data.size() + 1;
@@ -578,6 +581,7 @@ private:
         packets.reserve(queue_.size());
         for (auto& item : queue_) {
             buffered_ -= std::min(buffered_, item.second);
+            buffered_view_ = buffered_;
             packets.push_back(std::move(item.first));
         }
         queue_.clear();
@@ -742,6 +746,7 @@ private:
     std::string pending_close_reason_;
     std::deque<std::pair<eio_packet, std::size_t>> queue_;  // polling (and during the upgrade)
     std::size_t buffered_ = 0;
+    std::atomic<std::size_t> buffered_view_{0};  // buffered_, for buffered_bytes() off the strand
     bool slow_ = false;
     bool flush_posted_ = false;
     std::shared_ptr<poll_waiter> pending_get_;
@@ -774,6 +779,7 @@ asio::awaitable<void> session::write_loop(
             );
             self->disarm_write_deadline(c);
             self->buffered_ -= std::min(self->buffered_, item.second);
+            self->buffered_view_ = self->buffered_;
             if (ec) {
                 self->on_ws_end(c, "transport error");
                 break;

@@ -106,6 +106,10 @@ public:
 
     // "polling" or "websocket" (for logs and tests).
     virtual std::string transport() const = 0;
+
+    // Bytes queued towards the client and not yet written/fetched (a producer with much to send,
+    // like a replay, waits for this to fall instead of hitting max_buffered_bytes).
+    virtual std::size_t buffered_bytes() const = 0;
 };
 
 // What the layer above does with a session's traffic. Called on the session's strand.

@@ -38,6 +38,7 @@ public:
         return close_calls_ == 0;
     }
     std::string transport() const override { return "websocket"; }
+    std::size_t buffered_bytes() const override { return 0; }
 
     // Returns and forgets what was sent: text packets as is, binary ones as "<bin:...>".
     std::vector<std::string> take() {
