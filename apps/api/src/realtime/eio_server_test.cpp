@@ -13,7 +13,6 @@
 #include <boost/beast/websocket/stream.hpp>
 #include <boost/json/parse.hpp>
 #include <chrono>
-#include <cstdlib>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -807,46 +806,6 @@ TEST_F(EioServerTest, CorsForAllowedOrigins) {
     EXPECT_EQ(pre.raw["Access-Control-Allow-Methods"], "GET, POST, OPTIONS");
     EXPECT_EQ(pre.raw["Access-Control-Allow-Headers"], "content-type");
     EXPECT_EQ(pre.raw["Access-Control-Allow-Origin"], "http://app.test");
-}
-
-// Not a test: serves the conformance echo server for the official engine.io-protocol suite.
-// EIO_CONFORMANCE_PORT=3000 ptool_unittest --gtest_also_run_disabled_tests
-//   --gtest_filter='*DISABLED_ConformanceServer'   (runs EIO_CONFORMANCE_SECONDS, default 120)
-TEST_F(EioServerTest, DISABLED_ConformanceServer) {
-    const char* port = std::getenv("EIO_CONFORMANCE_PORT");
-    const char* seconds = std::getenv("EIO_CONFORMANCE_SECONDS");
-    if (port == nullptr) GTEST_SKIP() << "EIO_CONFORMANCE_PORT not set";
-    auto rec = rec_;
-    auto options = conformance_options();
-    options.upgrade_timeout = 10s;
-    eio_ = std::make_unique<eio_server>(ioc_, options, [rec](std::shared_ptr<eio_socket> s) {
-        auto sid = s->sid();
-        return std::make_shared<echo_listener>(s, rec, sid);
-    });
-    std::vector<http::stream_endpoint> endpoints;
-    http::stream_endpoint ep;
-    ep.path_prefix = "/engine.io/";
-    ep.body_limit = options.max_payload;
-    ep.on_request = [this](http::request req) { return eio_->handle_request(std::move(req)); };
-    ep.on_upgrade = [this](beast::tcp_stream stream, http::request req) {
-        return eio_->handle_upgrade(std::move(stream), std::move(req));
-    };
-    endpoints.push_back(std::move(ep));
-    server_ = std::make_unique<http::server>(
-        ioc_,
-        [](const http::request& req, std::string) -> asio::awaitable<http::response> {
-            http::response res{bhttp::status::not_found, req.version()};
-            res.prepare_payload();
-            co_return res;
-        },
-        std::move(endpoints)
-    );
-    server_->start("127.0.0.1", static_cast<std::uint16_t>(std::atoi(port)));
-    runner_ = std::thread([this] {
-        ioc_.run();
-        done_.set_value();
-    });
-    std::this_thread::sleep_for(std::chrono::seconds(seconds ? std::atoi(seconds) : 120));
 }
 
 }  // namespace
