@@ -224,9 +224,8 @@ int serve(platform::config cfg) {
             return availability.invalidate_artist(std::move(tenant_id), std::move(artist_id));
         }
     );
-    http::router routes = http::make_router(
-        http::services{pool, clk, metrics, auth, bookings, availability}
-    );
+    http::router routes =
+        http::make_router(http::services{pool, clk, metrics, auth, bookings, availability});
 
     // Real time (SPEC §7): Engine.IO sessions at /socket.io/ carry Socket.IO; namespace "/" is
     // the booking channel, fed by this instance's event pump.
@@ -257,12 +256,10 @@ int serve(platform::config cfg) {
         realtime::pump_options{.conninfo = cfg.database_url},
         realtime::pump_callbacks{
             .on_start = [&channel](long long seq) { channel.start_at(seq); },
-            .on_events =
-                [&channel](std::vector<store::feed_event> batch) {
-                    return channel.deliver(std::move(batch));
-                },
-            .on_availability =
-                [&channel](store::artist_ref a) { return channel.availability_changed(std::move(a)); },
+            .on_events = [&channel](std::vector<store::feed_event> batch
+                         ) { return channel.deliver(std::move(batch)); },
+            .on_availability = [&channel](store::artist_ref a
+                               ) { return channel.availability_changed(std::move(a)); },
         }
     );
     metrics.gauge("ptool_realtime_sessions", "Open Engine.IO sessions.", {}, [&eio] {
@@ -282,10 +279,9 @@ int serve(platform::config cfg) {
         .path_prefix = "/socket.io/",
         .body_limit = eio.options().max_payload,
         .on_request = [&eio](http::request req) { return eio.handle_request(std::move(req)); },
-        .on_upgrade =
-            [&eio](boost::beast::tcp_stream stream, http::request req) {
-                return eio.handle_upgrade(std::move(stream), std::move(req));
-            },
+        .on_upgrade = [&eio](
+                          boost::beast::tcp_stream stream, http::request req
+                      ) { return eio.handle_upgrade(std::move(stream), std::move(req)); },
     };
     std::vector<http::stream_endpoint> endpoints{std::move(socket_io)};
     http::server srv(
@@ -377,9 +373,9 @@ void add_serve(CLI::App& app, int& exit_code) {
     )
         ->capture_default_str();
     cmd->add_option(
-           "--cors-origin",
-           cfg->cors_origins,
-           "Browser origin allowed to reach /socket.io/ (repeatable; default: the Vite dev server)"
+        "--cors-origin",
+        cfg->cors_origins,
+        "Browser origin allowed to reach /socket.io/ (repeatable; default: the Vite dev server)"
     );
     cmd->callback([cfg, &exit_code] { exit_code = serve(*cfg); });
 }

@@ -27,7 +27,6 @@ inline bool is_uuid(std::string_view s) {
     return true;
 }
 
-
 struct field_error {
     std::string path;
     std::string message;
@@ -40,8 +39,9 @@ using field_errors = std::vector<field_error>;
 template <class T>
 class validated {
 public:
-    validated(T value) : v_(std::move(value)) {}               // NOLINT(google-explicit-constructor)
-    validated(field_errors errors) : v_(std::move(errors)) {}  // NOLINT(google-explicit-constructor)
+    validated(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+    validated(field_errors errors)
+        : v_(std::move(errors)) {}  // NOLINT(google-explicit-constructor)
     bool ok() const { return v_.index() == 0; }
     const T& value() const { return std::get<0>(v_); }
     T& value() { return std::get<0>(v_); }

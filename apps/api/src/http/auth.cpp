@@ -3,10 +3,11 @@
 
 #include "http/auth.hpp"
 
+#include <jwt.h>
+
 #include <boost/beast/http/field.hpp>
 #include <cerrno>
 #include <cstdlib>
-#include <jwt.h>
 #include <memory>
 #include <stdexcept>
 

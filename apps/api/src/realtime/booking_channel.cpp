@@ -3,12 +3,12 @@
 
 #include "realtime/booking_channel.hpp"
 
+#include <algorithm>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <algorithm>
 #include <cmath>
 #include <set>
 #include <variant>
@@ -43,7 +43,8 @@ std::string artist_room(const std::string& tenant, const std::string& artist) {
 }
 
 json::object connect_error(std::string_view code, std::string_view detail) {
-    return json::object{{"message", code}, {"data", json::object{{"code", code}, {"detail", detail}}}};
+    return json::object{
+        {"message", code}, {"data", json::object{{"code", code}, {"detail", detail}}}};
 }
 
 json::object error_ack(std::string_view code, std::string_view detail) {
@@ -182,7 +183,8 @@ asio::awaitable<void> booking_channel::deliver(std::vector<store::feed_event> ba
     std::lock_guard lock(mu_);
     for (const auto& r : out) {
         sio_.broadcast(std::string(ns), r.rooms, r.type, r.args);
-        if (r.availability) sio_.broadcast(std::string(ns), r.rooms, "availability.changed", *r.availability);
+        if (r.availability)
+            sio_.broadcast(std::string(ns), r.rooms, "availability.changed", *r.availability);
     }
     delivered_ = std::max(delivered_, batch.back().event.seq);
 }
@@ -191,7 +193,8 @@ asio::awaitable<void> booking_channel::availability_changed(store::artist_ref ar
     co_await availability_.invalidate_artist(artist.tenant_id, artist.artist_id);
     std::vector<std::string> rooms{
         tenant_room(artist.tenant_id), artist_room(artist.tenant_id, artist.artist_id)};
-    auto args = one(json::object{{"artistId", artist.artist_id}, {"from", nullptr}, {"to", nullptr}});
+    auto args =
+        one(json::object{{"artistId", artist.artist_id}, {"from", nullptr}, {"to", nullptr}});
     sio_.broadcast(std::string(ns), rooms, "availability.changed", args);
 }
 
@@ -291,7 +294,8 @@ asio::awaitable<void> booking_channel::replay_then_join(std::shared_ptr<sio_sock
             // queues for a client before dropping it as slow; wait for it to drain instead.
             for (const auto& e : page.events) {
                 if (!st->artists.empty() && !st->artists.contains(e.artist_id)) continue;
-                while (socket->connected() && socket->transport().buffered_bytes() > replay_window) {
+                while (socket->connected() && socket->transport().buffered_bytes() > replay_window
+                ) {
                     co_await pause(5ms);
                 }
                 if (!socket->connected()) co_return;
@@ -312,8 +316,8 @@ json::object booking_channel::subscribe(
     if (!args.args.empty() && args.args[0].is_object()) {
         list = args.args[0].as_object().if_contains("artistIds");
     }
-    if (list == nullptr && !add && (args.args.empty() || args.args[0].is_null() ||
-                                    args.args[0].is_object())) {
+    if (list == nullptr && !add &&
+        (args.args.empty() || args.args[0].is_null() || args.args[0].is_object())) {
         all = true;  // unsubscribe with no list: everything
     } else {
         if (list == nullptr || !list->is_array()) {
@@ -390,7 +394,8 @@ asio::awaitable<json::object> booking_channel::heartbeat(
     }
     if (const auto* d = std::get_if<domain::decision>(&out)) {
         json::value expires = nullptr;
-        if (d->result.expires_at) expires = json::string(domain::format_instant(*d->result.expires_at));
+        if (d->result.expires_at)
+            expires = json::string(domain::format_instant(*d->result.expires_at));
         co_return json::object{{"expiresAt", expires}};
     }
     if (const auto* e = std::get_if<domain::domain_error>(&out)) {

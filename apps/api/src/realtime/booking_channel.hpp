@@ -101,8 +101,8 @@ private:
     token_verifier verify_;
     event_renderer render_;
 
-    mutable std::mutex mu_;  // orders deliveries against joins
-    bool started_ = false;   // guarded by mu_
+    mutable std::mutex mu_;    // orders deliveries against joins
+    bool started_ = false;     // guarded by mu_
     long long delivered_ = 0;  // guarded by mu_
 };
 

@@ -90,7 +90,9 @@ asio::awaitable<void> event_pump::run() {
     }
 }
 
-asio::awaitable<void> event_pump::serve_connection(bool after_outage, domain::instant outage_began) {
+asio::awaitable<void> event_pump::serve_connection(
+    bool after_outage, domain::instant outage_began
+) {
     auto conn = co_await platform::pg_connection::connect(ex_, options_.conninfo, connect_timeout);
     co_await conn->query("LISTEN booking_events");
     co_await conn->query("LISTEN availability_changed");

@@ -74,20 +74,18 @@ public:
                           std::lock_guard lock(r.mu);
                           r.started = true;
                       },
-                  .on_events =
-                      [&r](std::vector<store::feed_event> b) {
-                          return record_events(r, std::move(b));
-                      },
-                  .on_availability =
-                      [&r](store::artist_ref a) { return record_availability(r, std::move(a)); },
+                  .on_events = [&r](std::vector<store::feed_event> b
+                               ) { return record_events(r, std::move(b)); },
+                  .on_availability = [&r](store::artist_ref a
+                                     ) { return record_availability(r, std::move(a)); },
               }
           ) {
         asio::co_spawn(
             ex,
             pump_.run(),
-            asio::bind_cancellation_slot(signal_.slot(), [this](const std::exception_ptr&) {
-                done_ = true;
-            })
+            asio::bind_cancellation_slot(
+                signal_.slot(), [this](const std::exception_ptr&) { done_ = true; }
+            )
         );
     }
 
@@ -143,7 +141,8 @@ domain::instant in_days(int days) {
 asio::awaitable<std::string> create_hold(
     usecase::booking_service& svc, const fixture& f, domain::instant start
 ) {
-    auto out = co_await svc.create(f.tenant, "pumptest", hold_at(f, start), platform::testing::now());
+    auto out =
+        co_await svc.create(f.tenant, "pumptest", hold_at(f, start), platform::testing::now());
     EXPECT_TRUE(std::holds_alternative<domain::decision>(out));
     if (!std::holds_alternative<domain::decision>(out)) co_return std::string();
     co_return std::get<domain::decision>(out).result.id;
@@ -170,7 +169,13 @@ asio::awaitable<void> late_commit_is_not_skipped(platform::pg_pool& pool) {
     r.tenant = f.tenant;
     auto ex = co_await asio::this_coro::executor;
     running_pump p(ex, r, platform::testing::app_url());
-    auto started = co_await eventually([&r] { std::lock_guard l(r.mu); return r.started; }, 5s);
+    auto started = co_await eventually(
+        [&r] {
+            std::lock_guard l(r.mu);
+            return r.started;
+        },
+        5s
+    );
     EXPECT_TRUE(started);
 
     // Writer B takes its xid first; writer A takes a later xid and draws a seq and stays open;
@@ -230,7 +235,8 @@ asio::awaitable<void> lost_connection_loses_nothing(platform::pg_pool& pool) {
         r,
         platform::testing::with_option(platform::testing::app_url(), "application_name", name)
     );
-    auto started = co_await eventually([&p] { return p.pump().listening() && p.pump().started(); }, 5s);
+    auto started =
+        co_await eventually([&p] { return p.pump().listening() && p.pump().started(); }, 5s);
     EXPECT_TRUE(started);
     co_await create_hold(svc, f, in_days(3));
     auto ok1 = co_await eventually([&r] { return r.seen().size() == 1; }, 5s);
@@ -252,9 +258,7 @@ asio::awaitable<void> lost_connection_loses_nothing(platform::pg_pool& pool) {
     co_await p.stop();
 }
 
-TEST(event_pump_pg, lost_connection_loses_nothing) {
-    run_with_pool(lost_connection_loses_nothing);
-}
+TEST(event_pump_pg, lost_connection_loses_nothing) { run_with_pool(lost_connection_loses_nothing); }
 
 asio::awaitable<void> put_preferences_in(platform::pg_connection& c, const fixture& f) {
     platform::pg_params params{f.tenant, f.artist};

@@ -21,17 +21,18 @@ using domain::instant;
 // session's DateStyle/TimeZone); parameters go in as RFC 3339 text.
 #define PTOOL_US(col) "(extract(epoch FROM " col ") * 1000000)::int8"
 
-constexpr std::string_view booking_columns =
-    "b.id, b.artist_id, b.project_id, " PTOOL_US("b.start_time") ", " PTOOL_US("b.end_time"
-    ) ", b.status, b.priority, " PTOOL_US("b.expires_at"
-    ) ", b.version, b.title, b.notes, "
-      "b.status_reason, b.challenge_by_booking_id, " PTOOL_US("b.challenge_deadline"
-      ) ", b.created_by, " PTOOL_US("b.created_at") ", " PTOOL_US("b.updated_at"
-      // An uncorrelated IN: PostgreSQL hashes the (few) challengers once per statement
-      // instead of probing per row (bench/availability: 0.75 ms of a 31-day schedule).
-      ) ", b.id IN (SELECT p.challenge_by_booking_id FROM bookings AS p "
-        "WHERE p.challenge_by_booking_id IS NOT NULL) AS is_challenger, "
-        "b.availability_overridden";
+constexpr std::string_view booking_columns = "b.id, b.artist_id, b.project_id, " PTOOL_US(
+    "b.start_time"
+) ", " PTOOL_US("b.end_time") ", b.status, b.priority, " PTOOL_US("b.expires_at"
+) ", b.version, b.title, b.notes, "
+  "b.status_reason, b.challenge_by_booking_id, " PTOOL_US("b.challenge_deadline"
+  ) ", b.created_by, " PTOOL_US("b.created_at"
+  ) ", " PTOOL_US("b.updated_at"
+                  // An uncorrelated IN: PostgreSQL hashes the (few) challengers once per statement
+                  // instead of probing per row (bench/availability: 0.75 ms of a 31-day schedule).
+  ) ", b.id IN (SELECT p.challenge_by_booking_id FROM bookings AS p "
+    "WHERE p.challenge_by_booking_id IS NOT NULL) AS is_challenger, "
+    "b.availability_overridden";
 
 // The effective status of SPEC §3.2 in SQL; must agree with domain::effective_status. {now} is
 // replaced by the clock's parameter number.
@@ -178,7 +179,6 @@ long long to_ll(std::string_view s) {
     std::from_chars(s.data(), s.data() + s.size(), v);
     return v;
 }
-
 
 std::optional<instant> opt_instant(const platform::pg_result& r, int row, int col) {
     auto v = r.opt(row, col);

@@ -175,9 +175,7 @@ struct event_watermark {
 boost::asio::awaitable<event_watermark> read_event_watermark(platform::pg_connection& c);
 // The watermark from the results of [<snapshot + max seq statement>, <fence statement>].
 event_watermark watermark_from(const std::vector<platform::pg_result>& results);
-boost::asio::awaitable<bool> watermark_final(
-    platform::pg_connection& c, const event_watermark& wm
-);
+boost::asio::awaitable<bool> watermark_final(platform::pg_connection& c, const event_watermark& wm);
 
 // Sweeper: due work across tenants (SECURITY DEFINER ptool_due_bookings).
 struct due_booking {

@@ -42,6 +42,8 @@ boost::asio::awaitable<std::vector<artist_ref>> availability_changed_since(
 
 // The tenant's highest seq at or below `through_seq` (0 when none). Runs under the tenant's
 // row-level security, in the caller's transaction.
-boost::asio::awaitable<long long> latest_tenant_seq(platform::pg_connection& c, long long through_seq);
+boost::asio::awaitable<long long> latest_tenant_seq(
+    platform::pg_connection& c, long long through_seq
+);
 
 }  // namespace ptool::store

@@ -46,9 +46,7 @@ struct page {
 
 class booking_service {
 public:
-    booking_service(
-        platform::pg_pool& pool, event_encoder encode, artist_changed on_change = {}
-    );
+    booking_service(platform::pg_pool& pool, event_encoder encode, artist_changed on_change = {});
 
     // POST /bookings. An artistId/projectId that does not exist in the tenant is
     // validation_failed at /artistId or /projectId, reported with the domain's other 422s.

@@ -12,8 +12,8 @@
 #include <string>
 
 #include "domain/booking.hpp"
-#include "store/booking_store.hpp"
 #include "domain/validation.hpp"
+#include "store/booking_store.hpp"
 
 namespace ptool::http::dto {
 

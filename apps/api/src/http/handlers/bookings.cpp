@@ -89,9 +89,8 @@ problem to_problem(const domain::domain_error& e) {
             return p;
         }
         case booking_errc::outside_availability: {
-            auto p = make_problem(
-                bhttp::status::unprocessable_entity, "outside_availability", e.detail
-            );
+            auto p =
+                make_problem(bhttp::status::unprocessable_entity, "outside_availability", e.detail);
             json::array list;
             for (const auto& w : e.windows) {
                 list.push_back(json::object{
@@ -156,7 +155,8 @@ struct booking_position {
 };
 
 std::optional<booking_position> parse_booking_position(const std::vector<std::string>& keys) {
-    if (keys.size() != 3 || keys[0] != booking_cursor_kind || !is_uuid(keys[2])) return std::nullopt;
+    if (keys.size() != 3 || keys[0] != booking_cursor_kind || !is_uuid(keys[2]))
+        return std::nullopt;
     auto t = domain::parse_instant(keys[1]);
     if (!t) return std::nullopt;
     return booking_position{*t, keys[2]};
@@ -447,9 +447,8 @@ asio::awaitable<response> booking_events(request_context& ctx, services s) {
     if (!page_q.errors.empty()) {
         co_return problem_response(validation_failed(page_q.errors), ctx.req);
     }
-    auto page = co_await s.bookings.events_of(
-        me.tenant_id, id, page_q.after.value_or(0), page_q.limit
-    );
+    auto page =
+        co_await s.bookings.events_of(me.tenant_id, id, page_q.after.value_or(0), page_q.limit);
     if (!page) co_return problem_response(not_found("No such booking."), ctx.req);
     json::array data;
     for (const auto& e : page->data) data.push_back(dto::event_to_json(e));
