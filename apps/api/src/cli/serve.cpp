@@ -162,6 +162,9 @@ int serve(platform::config cfg) {
     }
     unsigned threads =
         cfg.threads != 0 ? cfg.threads : std::max(1U, std::thread::hardware_concurrency());
+    // Before the io_context: handlers destroyed with it may still hold Socket.IO sockets, which
+    // leave their rooms in the server when they go.
+    realtime::sio_server sio;
     asio::io_context ioc(static_cast<int>(threads));
 
     platform::clock clk(cfg.test_clock);
@@ -229,7 +232,6 @@ int serve(platform::config cfg) {
 
     // Real time (SPEC §7): Engine.IO sessions at /socket.io/ carry Socket.IO; namespace "/" is
     // the booking channel, fed by this instance's event pump.
-    realtime::sio_server sio;
     realtime::booking_channel channel(
         sio,
         bookings,
