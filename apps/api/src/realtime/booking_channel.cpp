@@ -162,33 +162,30 @@ asio::awaitable<void> booking_channel::deliver(std::vector<store::feed_event> ba
     // Render outside the lock; broadcast and advance under it (see the header's ordering note).
     struct rendered {
         std::vector<std::string> rooms;
-        std::vector<sio_server::outgoing_event> events;  // the booking event, availability.changed
+        std::string type;
+        sio_args args;
+        std::optional<sio_args> availability;
     };
     std::vector<rendered> out;
     out.reserve(batch.size());
     for (const auto& e : batch) {
         rendered r;
         r.rooms = {tenant_room(e.tenant_id), artist_room(e.tenant_id, e.event.artist_id)};
+        r.type = e.event.type;
         auto v = render_(e.event);
-        auto range = changed_range(e.event.type, v);
-        r.events.push_back({e.event.type, one(std::move(v))});
-        if (range) {
-            r.events.push_back(
-                {"availability.changed",
-                 one(json::object{
-                     {"artistId", e.event.artist_id}, {"from", range->first}, {"to", range->second}}
-                 )}
-            );
+        if (auto range = changed_range(e.event.type, v)) {
+            r.availability = one(json::object{
+                {"artistId", e.event.artist_id}, {"from", range->first}, {"to", range->second}});
         }
-        // Consecutive events for the same rooms (one artist) go to each socket in one send.
-        if (!out.empty() && out.back().rooms == r.rooms) {
-            for (auto& ev : r.events) out.back().events.push_back(std::move(ev));
-        } else {
-            out.push_back(std::move(r));
-        }
+        r.args = one(std::move(v));
+        out.push_back(std::move(r));
     }
     std::lock_guard lock(mu_);
-    for (const auto& r : out) sio_.broadcast(std::string(ns), r.rooms, r.events);
+    for (const auto& r : out) {
+        sio_.broadcast(std::string(ns), r.rooms, r.type, r.args);
+        if (r.availability)
+            sio_.broadcast(std::string(ns), r.rooms, "availability.changed", *r.availability);
+    }
     delivered_ = std::max(delivered_, batch.back().event.seq);
 }
 

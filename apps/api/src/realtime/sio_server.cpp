@@ -448,15 +448,6 @@ std::size_t sio_server::broadcast(
     std::string_view event,
     const sio_args& args
 ) {
-    std::vector<outgoing_event> events{outgoing_event{std::string(event), args}};
-    return broadcast(nsp, rooms, events);
-}
-
-std::size_t sio_server::broadcast(
-    const std::string& nsp,
-    const std::vector<std::string>& rooms,
-    const std::vector<outgoing_event>& events
-) {
     std::vector<std::shared_ptr<sio_socket>> targets;
     {
         std::lock_guard lock(mu_);
@@ -468,38 +459,30 @@ std::size_t sio_server::broadcast(
         auto take = [&targets](sio_socket* socket) {
             if (auto strong = socket->weak_from_this().lock()) targets.push_back(std::move(strong));
         };
-        std::vector<const std::unordered_set<sio_socket*>*> members;
-        for (const auto& room : rooms) {
-            auto room_it = nsp_rooms.find(room);
-            if (room_it != nsp_rooms.end() && !room_it->second.empty()) {
-                members.push_back(&room_it->second);
-            }
-        }
-        if (members.size() == 1) {
-            // The usual case (a tenant's room, no artist subscriptions): no de-duplication.
-            targets.reserve(members.front()->size());
-            for (auto* socket : *members.front()) take(socket);
-        } else if (members.size() > 1) {
+        if (rooms.size() == 1) {
+            auto room_it = nsp_rooms.find(rooms.front());
+            if (room_it == nsp_rooms.end()) return 0;
+            targets.reserve(room_it->second.size());
+            for (auto* socket : room_it->second) take(socket);
+        } else {
             std::unordered_set<sio_socket*> seen;
-            for (const auto* set : members) {
-                for (auto* socket : *set) {
+            for (const auto& room : rooms) {
+                auto room_it = nsp_rooms.find(room);
+                if (room_it == nsp_rooms.end()) continue;
+                for (auto* socket : room_it->second) {
                     if (seen.insert(socket).second) take(socket);
                 }
             }
         }
     }
-    if (targets.empty() || events.empty()) return 0;
+    if (targets.empty()) return 0;
 
-    std::vector<eio_packet> encoded;
-    for (const auto& e : events) {
-        sio_packet packet;
-        packet.type = sio_packet_type::event;
-        packet.nsp = nsp;
-        packet.data = event_data(e.name, e.args.args);
-        packet.attachments = e.args.attachments;
-        auto messages = encode(packet);
-        for (auto& m : messages) encoded.push_back(std::move(m));
-    }
+    sio_packet packet;
+    packet.type = sio_packet_type::event;
+    packet.nsp = nsp;
+    packet.data = event_data(event, args.args);
+    packet.attachments = args.attachments;
+    const auto encoded = encode(packet);
     std::size_t sent = 0;
     for (const auto& socket : targets) {
         if (!socket->connected()) continue;

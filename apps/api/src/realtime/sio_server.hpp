@@ -165,18 +165,6 @@ public:
         const sio_args& args
     );
 
-    // Several events to the same sockets, in order, handed to each socket's transport in one
-    // send (one queue operation per socket instead of one per event).
-    struct outgoing_event {
-        std::string name;
-        sio_args args;
-    };
-    std::size_t broadcast(
-        const std::string& nsp,
-        const std::vector<std::string>& rooms,
-        const std::vector<outgoing_event>& events
-    );
-
     std::size_t socket_count() const;  // connected sockets, all namespaces
 
 private:
