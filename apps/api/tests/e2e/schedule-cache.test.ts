@@ -23,6 +23,7 @@ import {
 } from "./lib/availability.ts";
 import { api, book, iso, ms, must, newCtx, poll, type Ctx } from "./lib/bookings.ts";
 import { ptoolBin, startServer, TEST_JWT_SECRET, type ServerHandle } from "./lib/server.ts";
+import { closeSockets, connect, type Recorder } from "./lib/realtime.ts";
 
 const FROM = "2040-03-05T00:00:00Z"; // a Monday
 const TO = "2040-03-06T00:00:00Z";
@@ -47,6 +48,27 @@ async function newArtist(ctx: Ctx): Promise<string> {
   const a = await createArtist(ctx.base, ctx.tokens.manager, { timezone: "UTC" });
   await putAvailability(ctx.base, ctx.tokens.manager, a.id, { weekly: MON_9_18 });
   return a.id;
+}
+
+/**
+ * Each instance's real-time pump invalidates an artist's cached schedules when it learns of a
+ * change (SPEC §7: before broadcasting it), possibly just after a GET filed a fresh entry. Tests
+ * that count cache hits first wait until every pump has passed the artist's changes on:
+ * `settled(a, n)` waits for the n-th `availability.changed` of artist `a` on a socket of each
+ * server (an availability PUT and each booking change announce one).
+ */
+class PumpWatch {
+  private constructor(private readonly recs: Recorder[]) {}
+
+  static async open(servers: ServerHandle[], token: string): Promise<PumpWatch> {
+    const conns = await Promise.all(servers.map((s) => connect(s.url, { token })));
+    return new PumpWatch(conns.map((c) => c.rec));
+  }
+
+  async settled(artist: string, n: number): Promise<void> {
+    const seen = (r: Recorder) => r.named("availability.changed").filter((c) => c.artistId === artist).length >= n;
+    await Promise.all(this.recs.map((r, i) => r.waitFor(`availability.changed #${n} of ${artist} on server ${i + 1}`, seen)));
+  }
 }
 
 /** GET schedule and measure it: answers must stay fast whatever Redis does. */
@@ -80,6 +102,7 @@ describe("two instances sharing PostgreSQL and Redis", () => {
   let ownRedis: RedisHandle | undefined;
   let ctx1: Ctx;
   let ctx2: Ctx;
+  let watch: PumpWatch;
 
   before(async () => {
     let url = process.env.REDIS_URL;
@@ -91,15 +114,18 @@ describe("two instances sharing PostgreSQL and Redis", () => {
     ctx1 = await newCtx(s1.url, "cache-a");
     ctx2 = via(ctx1, s2);
     await Promise.all([waitCacheUp(s1, 1), waitCacheUp(s2, 1)]);
+    watch = await PumpWatch.open([s1, s2], ctx1.tokens.viewer);
   });
 
   after(async () => {
+    closeSockets();
     await Promise.all([s1?.stop(), s2?.stop()]);
     await ownRedis?.stop();
   });
 
   test("the second GET is a cache hit; a booking made through the other instance shows at once", async () => {
     const a = await newArtist(ctx1);
+    await watch.settled(a, 1);
     const m0 = await cacheCounters(s1.url);
     assert.deepEqual(await timedSchedule(ctx1, a), FREE_DAY);
     const m1 = await cacheCounters(s1.url);
@@ -122,9 +148,12 @@ describe("two instances sharing PostgreSQL and Redis", () => {
     assert.deepEqual(await timedSchedule(ctx1, a), held);
     const m3 = await cacheCounters(s1.url);
     assert.equal(m3.hit, m2.hit, "the entry filed before the booking is not served");
-    // Cached again, and correct.
+    // Cached again (once both pumps have passed the hold on), and correct.
+    await watch.settled(a, 2);
     assert.deepEqual(await timedSchedule(ctx1, a), held);
-    assert.equal((await cacheCounters(s1.url)).hit - m3.hit, 1);
+    const m4 = await cacheCounters(s1.url);
+    assert.deepEqual(await timedSchedule(ctx1, a), held);
+    assert.equal((await cacheCounters(s1.url)).hit - m4.hit, 1);
     // Slots on instance 1 agree.
     const sl = await slots(ctx1.base, ctx1.tokens.viewer, a, { from: FROM, to: TO, duration: "PT1H" });
     assert.deepEqual(sl.data, [9, 11, 12, 13, 14, 15, 16, 17].map((hh) => iso(ms(FROM) + hh * 3600_000)));
@@ -186,6 +215,7 @@ describe("Redis stopped, frozen and restarted mid-run", () => {
   let port: number;
   let server: ServerHandle;
   let ctx: Ctx;
+  let watch: PumpWatch;
 
   before(async () => {
     port = await freePort();
@@ -193,9 +223,11 @@ describe("Redis stopped, frozen and restarted mid-run", () => {
     server = await startServer({ env: { REDIS_URL: redis.url } });
     ctx = await newCtx(server.url, "cache-b");
     await waitCacheUp(server, 1);
+    watch = await PumpWatch.open([server], ctx.tokens.viewer);
   });
 
   after(async () => {
+    closeSockets();
     await server?.stop();
     if (redis) {
       try {
@@ -209,6 +241,7 @@ describe("Redis stopped, frozen and restarted mid-run", () => {
 
   test("killed: answers stay correct and fast, errors are counted, one warning; restarted: hits within 10 s", async () => {
     const a = await newArtist(ctx);
+    await watch.settled(a, 1);
     assert.deepEqual(await timedSchedule(ctx, a), FREE_DAY);
     const before = await cacheCounters(server.url);
     assert.deepEqual(await timedSchedule(ctx, a), FREE_DAY);
@@ -286,6 +319,7 @@ describe("Redis stopped, frozen and restarted mid-run", () => {
   test("frozen (SIGSTOP): bookings and schedules stay correct and fast; after it thaws the old entry is never served", async () => {
     await waitCacheUp(server, 1, 10_000);
     const a = await newArtist(ctx);
+    await watch.settled(a, 1);
     assert.deepEqual(await timedSchedule(ctx, a), FREE_DAY);
     const m0 = await cacheCounters(server.url);
     assert.deepEqual(await timedSchedule(ctx, a), FREE_DAY);
@@ -328,6 +362,7 @@ describe("Redis stopped, frozen and restarted mid-run", () => {
   test("refusing (requirepass, data kept): an invalidation lost meanwhile never lets the old entry be served again", async () => {
     await waitCacheUp(server, 1, 10_000);
     const a = await newArtist(ctx);
+    await watch.settled(a, 1);
     assert.deepEqual(await timedSchedule(ctx, a), FREE_DAY);
     const m0 = await cacheCounters(server.url);
     assert.deepEqual(await timedSchedule(ctx, a), FREE_DAY);
