@@ -272,6 +272,8 @@ asio::awaitable<void> server::run_session(tcp::socket sock) {
             request sreq = parser.release();
             if (beast::websocket::is_upgrade(sreq)) {
                 // The endpoint owns the connection from here: shutdown no longer waits for it.
+                // on_upgrade returns once it has the connection, and this coroutine ends with it,
+                // releasing the buffer and the stream state.
                 {
                     std::lock_guard lock(mu_);
                     sessions_.erase(id);

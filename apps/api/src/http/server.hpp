@@ -34,7 +34,9 @@ struct stream_endpoint {
     std::string path_prefix;  // matched against the target's path, e.g. "/socket.io/"
     std::size_t body_limit = max_body_bytes;
     std::function<boost::asio::awaitable<response>(request)> on_request;
-    // Takes the connection; the server forgets it (it no longer counts as active).
+    // Takes the connection; the server forgets it (it no longer counts as active). Should return
+    // once the connection is handed over (the connection coroutine, its buffer and the request
+    // are released then); the protocol goes on elsewhere (eio_server: detached on its strand).
     std::function<boost::asio::awaitable<void>(boost::beast::tcp_stream, request)> on_upgrade;
 };
 

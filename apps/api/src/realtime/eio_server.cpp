@@ -803,6 +803,14 @@ asio::awaitable<void> session::write_loop(
     c->writing = false;
 }
 
+// The WebSocket handshake: answers the upgrade request (101, or the refusal Beast writes).
+asio::awaitable<boost::system::error_code> ws_handshake(
+    std::shared_ptr<ws_conn> c, http_request req
+) {
+    auto [ec] = co_await c->ws.async_accept(req, asio::as_tuple(asio::use_awaitable));
+    co_return ec;
+}
+
 // Writes a refusal on a connection that asked for a WebSocket, and closes it.
 asio::awaitable<void> refuse_upgrade(beast::tcp_stream& stream, http_response res) {
     res.keep_alive(false);
@@ -997,8 +1005,12 @@ asio::awaitable<void> eio_server::impl::handle_upgrade(
             ::close(fd);
             co_return;
         }
-        co_await asio::co_spawn(
-            s->executor(), ws_main(self, s, std::move(sock), std::move(req), fresh), no_cancel()
+        // The WebSocket goes on detached on the session strand, owning only what it needs: this
+        // coroutine and the HTTP connection's (its frame, buffer and stream) end now.
+        asio::co_spawn(
+            s->executor(),
+            ws_main(self, s, std::move(sock), std::move(req), fresh),
+            [](const std::exception_ptr& e) { log_failure(e, "engine.io websocket failed"); }
         );
     } catch (const std::exception& e) {
         platform::log_error("engine.io websocket failed", {{"error", e.what()}});
@@ -1015,7 +1027,8 @@ asio::awaitable<void> eio_server::impl::ws_main(
     auto c = std::make_shared<ws_conn>(std::move(sock));
     c->ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     c->ws.read_message_max(self->opts.max_payload);
-    auto [aec] = co_await c->ws.async_accept(req, asio::as_tuple(asio::use_awaitable));
+    // The request (and the handshake's state) is gone once the handshake is done.
+    auto aec = co_await ws_handshake(c, std::move(req));
     if (aec) co_return;
     if (fresh) {
         s->open_websocket(c, *self);

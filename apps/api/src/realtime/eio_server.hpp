@@ -144,8 +144,11 @@ public:
     boost::asio::awaitable<http_response> handle_request(http_request req);
 
     // A WebSocket upgrade request on the Engine.IO path: takes over the connection (a new
-    // websocket-only session, or the upgrade of a polling session) and returns when it ends.
-    // Refused requests get their 400 on the stream. Never throws.
+    // websocket-only session, or the upgrade of a polling session) and returns once it is handed
+    // over: the WebSocket (handshake included) goes on in a detached coroutine on the session's
+    // strand, which keeps only the socket (not the stream's buffers; the request only until the
+    // handshake is answered). Refused requests get their 400 on the stream before it returns.
+    // Never throws.
     boost::asio::awaitable<void> handle_upgrade(boost::beast::tcp_stream stream, http_request req);
 
     // Closes every session (close packet, WebSocket close frame; pending polls answer) and
