@@ -163,7 +163,7 @@ struct poll_waiter {
 // on the session strand.
 struct ws_conn {
     explicit ws_conn(tcp::socket sock)
-        : ws(std::move(sock)), write_timer(ws.get_executor()), close_timer(ws.get_executor()) {}
+        : ws(std::move(sock)), close_timer(ws.get_executor()) {}
     websocket::stream<beast::tcp_stream> ws;
     // Frames to write, each with the bytes it counts in the session's buffered total.
     std::deque<std::pair<eio_packet, std::size_t>> out;
@@ -171,8 +171,6 @@ struct ws_conn {
     bool dead = false;     // the connection failed or ended: nothing more is written
     std::optional<websocket::close_code> close_wanted;
     bool close_started = false;
-    asio::steady_timer write_timer;  // a write stuck this long means a dead client
-    std::uint64_t write_gen = 0;
     asio::steady_timer close_timer;  // cuts a closing handshake the peer does not finish
 };
 
@@ -637,7 +635,17 @@ private:
     }
 
     void close_ws(const std::shared_ptr<ws_conn>& c, websocket::close_code code, bool graceful) {
-        if (!graceful) c->out.clear();
+        if (!graceful) {
+            c->out.clear();
+            if (c->writing) {
+                // A write is still in flight (a client that stopped reading): no close frame can
+                // follow it, so cut the connection now instead of leaving it to the peer.
+                c->dead = true;
+                boost::system::error_code ignored;
+                beast::get_lowest_layer(c->ws).socket().close(ignored);
+                return;
+            }
+        }
         if (!c->close_wanted) c->close_wanted = code;
         kick(c);
     }
@@ -650,24 +658,6 @@ private:
         asio::co_spawn(strand_, write_loop(shared_from_this(), c), [](const std::exception_ptr& e) {
             log_failure(e, "engine.io websocket writer failed");
         });
-    }
-
-    void arm_write_deadline(const std::shared_ptr<ws_conn>& c) {
-        auto gen = ++c->write_gen;
-        c->write_timer.expires_after(opts_.ping_interval + opts_.ping_timeout);
-        c->write_timer.async_wait([self = shared_from_this(), c, gen](boost::system::error_code ec
-                                  ) {
-            if (ec || gen != c->write_gen) return;
-            platform::log_warn("engine.io websocket write timed out", {{"sid", self->sid_}});
-            boost::system::error_code ignored;
-            beast::get_lowest_layer(c->ws).socket().close(ignored);
-            self->on_ws_end(c, "transport error");
-        });
-    }
-
-    void disarm_write_deadline(const std::shared_ptr<ws_conn>& c) {
-        ++c->write_gen;
-        c->write_timer.cancel();
     }
 
     void close_session(std::string_view reason) {
@@ -773,11 +763,11 @@ asio::awaitable<void> session::write_loop(
             bool binary = item.first.binary && item.first.type == eio_packet_type::message;
             std::string frame = binary ? std::move(item.first.data) : encode_text(item.first);
             c->ws.binary(binary);
-            self->arm_write_deadline(c);
+            // No per-write deadline: a client that stops reading misses the heartbeat (its pong
+            // cannot get past the stuck bytes), and closing the session cuts the connection.
             auto [ec, n] = co_await c->ws.async_write(
                 asio::buffer(frame), asio::as_tuple(asio::use_awaitable)
             );
-            self->disarm_write_deadline(c);
             self->buffered_ -= std::min(self->buffered_, item.second);
             self->buffered_view_ = self->buffered_;
             if (ec) {
@@ -1059,7 +1049,6 @@ asio::awaitable<void> eio_server::impl::ws_main(
         }
     }
     c->dead = true;
-    c->write_timer.cancel();
     c->close_timer.cancel();
     boost::system::error_code ignored;
     beast::get_lowest_layer(c->ws).socket().close(ignored);

@@ -41,8 +41,9 @@
 //   as the reference server does; an unknown sid is refused with 400.
 // - Slow clients: packets queued for a session but not yet written (WebSocket) or fetched
 //   (polling) are bounded by max_buffered_bytes; beyond it the session closes ("slow client")
-//   instead of growing memory. A WebSocket write stuck for pingInterval+pingTimeout ends the
-//   session ("transport error").
+//   instead of growing memory. A client that stops reading misses the heartbeat (its pong cannot
+//   pass the stuck bytes): "ping timeout". When a session ends that way (any non-graceful
+//   reason) while a WebSocket write is stuck, the connection is cut at once.
 // - Server-side close (eio_socket::close): WebSocket: queued frames, then a close frame (1000).
 //   Polling: queued packets and the close packet go to the pending GET, or to the next GET
 //   within pingInterval+pingTimeout (the sid is known until then). close_all(): the pending
