@@ -16,6 +16,7 @@
 #include "domain/time.hpp"
 #include "domain/validation.hpp"
 #include "platform/log.hpp"
+#include "platform/pause.hpp"
 #include "platform/pg_error.hpp"
 
 namespace ptool::realtime {
@@ -115,11 +116,6 @@ std::optional<std::pair<std::string, std::string>> changed_range(
         }
     }
     return std::make_pair(std::move(from), std::move(to));
-}
-
-asio::awaitable<void> pause(std::chrono::milliseconds d) {
-    asio::steady_timer t(co_await asio::this_coro::executor, d);
-    co_await t.async_wait(asio::use_awaitable);
 }
 
 }  // namespace
@@ -253,7 +249,7 @@ asio::awaitable<void> booking_channel::replay_then_join(std::shared_ptr<sio_sock
             if (started_) break;
         }
         if (!socket->connected()) co_return;
-        co_await pause(100ms);
+        co_await platform::pause(100ms);
     }
     if (!st->last_seq) {
         std::lock_guard lock(mu_);
@@ -296,7 +292,7 @@ asio::awaitable<void> booking_channel::replay_then_join(std::shared_ptr<sio_sock
                 if (!st->artists.empty() && !st->artists.contains(e.artist_id)) continue;
                 while (socket->connected() && socket->transport().buffered_bytes() > replay_window
                 ) {
-                    co_await pause(5ms);
+                    co_await platform::pause(5ms);
                 }
                 if (!socket->connected()) co_return;
                 socket->emit(e.type, one(render_(e)));

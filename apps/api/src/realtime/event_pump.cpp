@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "platform/log.hpp"
+#include "platform/pause.hpp"
 #include "platform/pg_error.hpp"
 
 namespace ptool::realtime {
@@ -23,11 +24,6 @@ constexpr auto connect_timeout = 5s;
 constexpr auto outage_margin = 10s;
 constexpr auto slow_writer_warning = 10s;
 
-asio::awaitable<void> pause(std::chrono::milliseconds d) {
-    asio::steady_timer t(co_await asio::this_coro::executor, d);
-    co_await t.async_wait(asio::use_awaitable);
-}
-
 // Waits until no transaction that was in progress when the watermark was read is still running
 // (see store::event_watermark), so no seq at or below it can still commit.
 asio::awaitable<void> wait_final(platform::pg_connection& c, store::event_watermark wm) {
@@ -35,7 +31,7 @@ asio::awaitable<void> wait_final(platform::pg_connection& c, store::event_waterm
     auto began = std::chrono::steady_clock::now();
     bool warned = false;
     while (!co_await store::watermark_final(c, wm)) {
-        co_await pause(delay);
+        co_await platform::pause(delay);
         delay = std::min<std::chrono::milliseconds>(delay * 2, 50ms);
         if (!warned && std::chrono::steady_clock::now() - began > slow_writer_warning) {
             warned = true;
@@ -85,7 +81,7 @@ asio::awaitable<void> event_pump::run() {
                 "realtime pump lost its database connection; retrying", {{"error", error}}
             );
         }
-        co_await pause(backoff);
+        co_await platform::pause(backoff);
         backoff = std::min(backoff * 2, options_.reconnect_max);
     }
 }

@@ -4,7 +4,6 @@
 #include "store/booking_store.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <set>
 
 #include "platform/pg_error.hpp"
@@ -174,12 +173,6 @@ constexpr std::string_view due_sql =
 
 #undef PTOOL_US
 
-long long to_ll(std::string_view s) {
-    long long v = 0;
-    std::from_chars(s.data(), s.data() + s.size(), v);
-    return v;
-}
-
 std::optional<instant> opt_instant(const platform::pg_result& r, int row, int col) {
     auto v = r.opt(row, col);
     if (!v) return std::nullopt;
@@ -195,9 +188,9 @@ booking_row read_booking(const platform::pg_result& r, int row) {
     b.start_time = us_to_instant(r.get(row, 3));
     b.end_time = us_to_instant(r.get(row, 4));
     b.status = domain::parse_booking_status(r.get(row, 5)).value_or(domain::booking_status::hold);
-    b.priority = static_cast<int>(to_ll(r.get(row, 6)));
+    b.priority = static_cast<int>(int8_value(r.get(row, 6)));
     b.expires_at = opt_instant(r, row, 7);
-    b.version = static_cast<int>(to_ll(r.get(row, 8)));
+    b.version = static_cast<int>(int8_value(r.get(row, 8)));
     b.title = opt_string(r, row, 9);
     b.notes = opt_string(r, row, 10);
     b.status_reason = opt_string(r, row, 11);
@@ -247,7 +240,7 @@ bool covered(const domain::booking& b, const std::vector<std::pair<instant, inst
 
 event_row read_event(const platform::pg_result& r, int row) {
     return event_row{
-        to_ll(r.get(row, 0)),
+        int8_value(r.get(row, 0)),
         std::string(r.get(row, 1)),
         std::string(r.get(row, 2)),
         std::string(r.get(row, 3)),
@@ -293,10 +286,10 @@ artist_lock read_lock(const platform::pg_result& r, bool try_only) {
     out.project_exists = r.get(0, 2) == "t";
     out.settings.id = std::string(r.get(0, 3));
     out.settings.name = std::string(r.get(0, 4));
-    out.settings.hold_ttl_minutes = static_cast<int>(to_ll(r.get(0, 5)));
-    out.settings.hold_max_minutes = static_cast<int>(to_ll(r.get(0, 6)));
-    out.settings.pencil_ttl_hours = static_cast<int>(to_ll(r.get(0, 7)));
-    out.settings.challenge_window_hours = static_cast<int>(to_ll(r.get(0, 8)));
+    out.settings.hold_ttl_minutes = static_cast<int>(int8_value(r.get(0, 5)));
+    out.settings.hold_max_minutes = static_cast<int>(int8_value(r.get(0, 6)));
+    out.settings.pencil_ttl_hours = static_cast<int>(int8_value(r.get(0, 7)));
+    out.settings.challenge_window_hours = static_cast<int>(int8_value(r.get(0, 8)));
     return out;
 }
 
@@ -592,7 +585,9 @@ boost::asio::awaitable<std::vector<event_row>> list_events(
 
 event_watermark watermark_from(const std::vector<platform::pg_result>& r) {
     return event_watermark{
-        to_ll(r.at(0).get(0, 1)), std::string(r.at(0).get(0, 0)), to_ll(r.at(1).get(0, 0))};
+        int8_value(r.at(0).get(0, 1)),
+        std::string(r.at(0).get(0, 0)),
+        int8_value(r.at(1).get(0, 0))};
 }
 
 boost::asio::awaitable<event_watermark> read_event_watermark(platform::pg_connection& c) {

@@ -3,7 +3,6 @@
 
 #include "store/event_feed_store.hpp"
 
-#include <charconv>
 
 #include "store/rows.hpp"
 
@@ -22,12 +21,6 @@ constexpr std::string_view changed_since_sql =
 constexpr std::string_view latest_tenant_seq_sql =
     "SELECT coalesce((SELECT e.seq FROM booking_events AS e WHERE e.seq <= $1::int8 "
     "ORDER BY e.seq DESC LIMIT 1), 0)";
-
-long long to_ll(std::string_view s) {
-    long long v = 0;
-    std::from_chars(s.data(), s.data() + s.size(), v);
-    return v;
-}
 
 }  // namespace
 
@@ -49,7 +42,7 @@ boost::asio::awaitable<std::vector<feed_event>> list_all_events(
         out.push_back(feed_event{
             std::string(r.get(i, 0)),
             event_row{
-                to_ll(r.get(i, 1)),
+                int8_value(r.get(i, 1)),
                 std::string(r.get(i, 2)),
                 std::string(r.get(i, 3)),
                 std::string(r.get(i, 4)),
@@ -79,7 +72,7 @@ boost::asio::awaitable<long long> latest_tenant_seq(
 ) {
     platform::pg_params params{std::to_string(through_seq)};
     auto r = co_await c.query(latest_tenant_seq_sql, std::move(params));
-    co_return to_ll(r.get(0, 0));
+    co_return int8_value(r.get(0, 0));
 }
 
 }  // namespace ptool::store

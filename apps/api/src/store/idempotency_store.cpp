@@ -7,7 +7,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <charconv>
+
+#include "store/rows.hpp"
 
 namespace ptool::store {
 
@@ -41,16 +42,6 @@ constexpr std::string_view release_sql =
     "AND state = 'in_progress' AND created_at = $5::timestamptz";
 constexpr std::string_view purge_sql =
     "SELECT ptool_purge_idempotency_keys($1::timestamptz, $2::int4)";
-
-long long to_ll(std::string_view s) {
-    long long v = 0;
-    std::from_chars(s.data(), s.data() + s.size(), v);
-    return v;
-}
-
-domain::instant us_to_instant(std::string_view s) {
-    return domain::instant(std::chrono::microseconds(to_ll(s)));
-}
 
 platform::pg_params scope_params(const idempotency_scope& s) {
     return {s.tenant_id, s.method, s.path, s.key};
@@ -106,7 +97,7 @@ boost::asio::awaitable<std::optional<idempotency_record>> find_idempotency_key(
     rec.expires_at = us_to_instant(r.get(0, 3));
     if (rec.done) {
         stored_response res;
-        res.status = static_cast<int>(to_ll(r.get(0, 4)));
+        res.status = static_cast<int>(int8_value(r.get(0, 4)));
         if (auto h = r.opt(0, 5)) res.headers = parse_headers(*h);
         res.body = std::string(r.get(0, 6));
         rec.response = std::move(res);
@@ -143,7 +134,7 @@ boost::asio::awaitable<int> purge_idempotency_keys(
 ) {
     platform::pg_params params{domain::format_instant(now), std::to_string(limit)};
     auto r = co_await c.query(purge_sql, std::move(params));
-    co_return static_cast<int>(to_ll(r.get(0, 0)));
+    co_return static_cast<int>(int8_value(r.get(0, 0)));
 }
 
 }  // namespace ptool::store

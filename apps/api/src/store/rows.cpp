@@ -4,13 +4,21 @@
 
 #include <charconv>
 #include <chrono>
+#include <stdexcept>
 
 namespace ptool::store {
 
-domain::instant us_to_instant(std::string_view s) {
+long long int8_value(std::string_view s) {
     long long v = 0;
-    std::from_chars(s.data(), s.data() + s.size(), v);
-    return domain::instant(std::chrono::microseconds(v));
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || ptr != s.data() + s.size()) {
+        throw std::runtime_error("not an int8: " + std::string(s));
+    }
+    return v;
+}
+
+domain::instant us_to_instant(std::string_view s) {
+    return domain::instant(std::chrono::microseconds(int8_value(s)));
 }
 
 std::optional<std::string> opt_string(const platform::pg_result& r, int row, int col) {

@@ -13,6 +13,9 @@
 
 namespace ptool::store {
 
+// An int8 column as text; throws std::runtime_error when it is not a whole decimal number.
+long long int8_value(std::string_view s);
+
 // An instant selected as microseconds since the epoch
 // (`(extract(epoch FROM t) * 1000000)::int8`): exact, independent of the session's TimeZone.
 domain::instant us_to_instant(std::string_view s);

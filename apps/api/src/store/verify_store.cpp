@@ -4,8 +4,9 @@
 #include "store/verify_store.hpp"
 
 #include <boost/json/parse.hpp>
-#include <charconv>
 #include <stdexcept>
+
+#include "store/rows.hpp"
 
 namespace ptool::store {
 
@@ -37,33 +38,12 @@ constexpr std::string_view histories_sql =
     " ORDER BY b.id "
     " LIMIT $3::integer";
 
-long long to_ll(std::string_view s) {
-    long long v = 0;
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc{} || ptr != s.data() + s.size()) {
-        throw std::runtime_error("verify_store: not an integer: " + std::string(s));
-    }
-    return v;
-}
-
-domain::instant to_instant(std::string_view micros) {
-    return domain::instant{std::chrono::microseconds{to_ll(micros)}};
-}
-
-std::optional<std::string> opt_string(const platform::pg_result& r, int row, int col) {
-    auto v = r.opt(row, col);
-    if (!v) {
-        return std::nullopt;
-    }
-    return std::string(*v);
-}
-
 std::optional<domain::instant> opt_instant(const platform::pg_result& r, int row, int col) {
     auto v = r.opt(row, col);
     if (!v) {
         return std::nullopt;
     }
-    return to_instant(*v);
+    return us_to_instant(*v);
 }
 
 std::vector<stored_booking_event> parse_events(std::string_view text) {
@@ -109,20 +89,20 @@ boost::asio::awaitable<std::vector<booking_history>> read_booking_histories(
         b.id = std::string(r.get(i, 0));
         b.artist_id = std::string(r.get(i, 1));
         b.project_id = opt_string(r, i, 2);
-        b.start_time = to_instant(r.get(i, 3));
-        b.end_time = to_instant(r.get(i, 4));
+        b.start_time = us_to_instant(r.get(i, 3));
+        b.end_time = us_to_instant(r.get(i, 4));
         b.status = std::string(r.get(i, 5));
-        b.priority = static_cast<int>(to_ll(r.get(i, 6)));
+        b.priority = static_cast<int>(int8_value(r.get(i, 6)));
         b.expires_at = opt_instant(r, i, 7);
-        b.version = static_cast<int>(to_ll(r.get(i, 8)));
+        b.version = static_cast<int>(int8_value(r.get(i, 8)));
         b.title = opt_string(r, i, 9);
         b.notes = opt_string(r, i, 10);
         b.status_reason = opt_string(r, i, 11);
         b.challenge_by_booking_id = opt_string(r, i, 12);
         b.challenge_deadline = opt_instant(r, i, 13);
         b.created_by = std::string(r.get(i, 14));
-        b.created_at = to_instant(r.get(i, 15));
-        b.updated_at = to_instant(r.get(i, 16));
+        b.created_at = us_to_instant(r.get(i, 15));
+        b.updated_at = us_to_instant(r.get(i, 16));
         h.events = parse_events(r.get(i, 17));
         out.push_back(std::move(h));
     }

@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "platform/log.hpp"
+#include "platform/pause.hpp"
 #include "platform/pg_error.hpp"
 #include "platform/pg_transaction.hpp"
 #include "store/event_feed_store.hpp"
@@ -27,11 +28,6 @@ constexpr std::string_view sweeper_actor = "system:sweeper";
 // transaction open longer only delays the feed, it never loses events.
 constexpr int watermark_polls = 100;
 constexpr auto watermark_poll_interval = std::chrono::milliseconds(10);
-
-asio::awaitable<void> pause(std::chrono::milliseconds d) {
-    asio::steady_timer t(co_await asio::this_coro::executor, d);
-    co_await t.async_wait(asio::use_awaitable);
-}
 
 domain::domain_error validation_error(domain::field_errors errs) {
     domain::domain_error e;
@@ -193,7 +189,7 @@ asio::awaitable<std::vector<store::event_row>> feed_in(
     bool final = false;
     for (int i = 0; i < watermark_polls && !final; ++i) {
         final = co_await store::watermark_final(c, wm);
-        if (!final) co_await pause(watermark_poll_interval);
+        if (!final) co_await platform::pause(watermark_poll_interval);
     }
     // Not final yet: a writer is still open; hand out nothing rather than risk a gap.
     if (!final) co_return std::vector<store::event_row>{};
