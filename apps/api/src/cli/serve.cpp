@@ -27,6 +27,7 @@
 #include "http/idempotency.hpp"
 #include "http/routes.hpp"
 #include "http/server.hpp"
+#include "http/static_site.hpp"
 #include "platform/clock.hpp"
 #include "platform/config.hpp"
 #include "platform/log.hpp"
@@ -229,6 +230,23 @@ int serve(platform::config cfg) {
     );
     http::router routes =
         http::make_router(http::services{pool, clk, metrics, auth, bookings, availability});
+    if (!cfg.web_root.empty()) {
+        try {
+            auto site = http::static_site::load(cfg.web_root);
+            platform::log_info(
+                "web app",
+                {{"root", cfg.web_root},
+                 {"files", site->files().size()},
+                 {"bytes", site->total_bytes()}}
+            );
+            http::add_static_routes(routes, std::move(site));
+        } catch (const std::exception& e) {
+            platform::log_error("cannot serve the web app", {{"error", e.what()}});
+            return 1;
+        }
+    } else {
+        platform::log_info("web app not served (no --web-root)", {});
+    }
 
     // Real time (SPEC §7): Engine.IO sessions at /socket.io/ carry Socket.IO; namespace "/" is
     // the booking channel, fed by this instance's event pump.
@@ -336,6 +354,7 @@ void add_serve(CLI::App& app, int& exit_code) {
     cfg->redis_url = platform::env_or("REDIS_URL");
     cfg->jwt_secret = platform::env_or("JWT_SECRET");
     cfg->log_level = platform::env_or("LOG_LEVEL", "info");
+    cfg->web_root = platform::env_or("PTOOL_WEB_ROOT");
     auto port_env = platform::env_or("PORT", "8080");
     try {
         auto p = std::stoul(port_env);
@@ -378,6 +397,11 @@ void add_serve(CLI::App& app, int& exit_code) {
         "--cors-origin",
         cfg->cors_origins,
         "Browser origin allowed to reach /socket.io/ (repeatable; default: the Vite dev server)"
+    );
+    cmd->add_option(
+        "--web-root",
+        cfg->web_root,
+        "Directory of the built web app served at / ($PTOOL_WEB_ROOT; empty = API only)"
     );
     cmd->callback([cfg, &exit_code] { exit_code = serve(*cfg); });
 }

@@ -26,6 +26,8 @@ struct config {
     std::chrono::milliseconds ping_timeout{20000};
     std::size_t realtime_max_buffer = 4 * 1024 * 1024;
     std::vector<std::string> cors_origins = {"http://localhost:5173", "http://127.0.0.1:5173"};
+    // The web app's build output (apps/web/dist) served at "/"; empty = API only.
+    std::string web_root;
 };
 
 // Returns the environment variable or `fallback` when unset or empty.
