@@ -86,7 +86,8 @@ PTOOL_DEB_PACKAGES=(
   libpq-dev libhiredis-dev libjwt-dev libhowardhinnant-date-dev libspdlog-dev libfmt-dev
   libcli11-dev libvalijson-dev libgtest-dev libbenchmark-dev libssl-dev
   postgresql-15 redis-server wrk
-  # --- browser tests (apps/web): add `chromium chromium-driver` here when they arrive ---
+  # the browser tests of apps/web (playwright-core drives Debian's chromium; no downloads)
+  chromium fonts-liberation2
 )
 
 deb_installed() {
@@ -162,6 +163,31 @@ build_preset() {
 
 build_release() { build_preset release "$PTOOL_BUILD_RELEASE"; }
 build_debug() { build_preset debug "$PTOOL_BUILD_DEBUG"; }
+
+# ---------------------------------------------------------------------------
+# The web app (apps/web) and its shared types (packages/shared-types)
+
+PTOOL_WEB_DIST="$PTOOL_ROOT/apps/web/dist"
+
+# Regenerates packages/shared-types/src/openapi.ts from apps/api/openapi.json and builds
+# apps/web into apps/web/dist (what `ptool serve --web-root` serves). Skipped when dist is
+# newer than every input.
+build_web() {
+  local stamp="$PTOOL_WEB_DIST/.ptool-build-stamp" start=$SECONDS
+  if [[ -f $stamp ]] && [[ -z $(find "$PTOOL_ROOT/apps/web/src" "$PTOOL_ROOT/apps/web/index.html" \
+    "$PTOOL_ROOT/apps/web/vite.config.ts" "$PTOOL_ROOT/apps/web/package.json" \
+    "$PTOOL_ROOT/packages/shared-types/src" "$PTOOL_API_DIR/openapi.json" \
+    "$PTOOL_ROOT/package-lock.json" -newer "$stamp" -print -quit 2>/dev/null) ]]; then
+    log "web app is up to date (apps/web/dist)"
+    return 0
+  fi
+  log "building the web app (shared types, then vite build)"
+  (cd "$PTOOL_ROOT" && npm --silent --workspace packages/shared-types run generate >/dev/null) ||
+    die "generating packages/shared-types/src/openapi.ts failed"
+  (cd "$PTOOL_ROOT" && npm --silent --workspace apps/web run build) || die "building apps/web failed"
+  touch "$stamp"
+  log "built the web app in $((SECONDS - start)) s"
+}
 
 # Prints the ptool binary to use: release, else debug.
 ptool_bin() {
