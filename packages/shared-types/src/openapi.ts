@@ -484,12 +484,12 @@ export interface components {
              * @default hold
              * @enum {string}
              */
-            status: "hold" | "pencil" | "confirmed";
+            status?: "hold" | "pencil" | "confirmed";
             /**
              * @description Above 0 needs a manager.
              * @default 0
              */
-            priority: number;
+            priority?: number;
             title?: string | null;
             notes?: string | null;
             /** Format: uuid */
@@ -503,7 +503,7 @@ export interface components {
              * @description Manager only.
              * @default false
              */
-            overrideAvailability: boolean;
+            overrideAvailability?: boolean;
         };
         /** @description Any subset; null clears title or notes. */
         BookingPatch: {

@@ -88,7 +88,7 @@ describe("the web app at /", () => {
     const post = await fetch(`${server.url}/`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
     assert.equal(post.status, 405);
     assert.equal(post.headers.get("allow"), "GET");
-    assert.equal((await post.json()).code, "method_not_allowed");
+    assert.equal(((await post.json()) as { code: string }).code, "method_not_allowed");
   });
 
   test("unknown files, dot files and traversal are 404 problems; the API is unchanged", async () => {
@@ -107,7 +107,7 @@ describe("the web app at /", () => {
   test("without --web-root, / is a 404 problem and the log says the web app is not served", async () => {
     const res = await fetch(`${bare.url}/`);
     assert.equal(res.status, 404);
-    assert.equal((await res.json()).code, "not_found");
+    assert.equal(((await res.json()) as { code: string }).code, "not_found");
     assert.match(bare.output(), /web app not served/);
   });
 });
