@@ -59,7 +59,13 @@ export class LiveConnection {
     socket.onAny((name: string, payload: unknown) => {
       if (!name.startsWith("booking.")) return;
       const parsed = LiveBookingEventSchema.safeParse(payload);
-      if (!parsed.success) return;
+      if (!parsed.success) {
+        // A shape this build does not know (e.g. a newer server during a rolling deploy): do not
+        // guess at it, reload the week from the API instead of silently missing a change.
+        console.warn("unexpected live event", name, parsed.error.issues.slice(0, 3));
+        this.handlers.onResync();
+        return;
+      }
       if (this.lastSeq === null || parsed.data.seq > this.lastSeq) this.lastSeq = parsed.data.seq;
       this.handlers.onBookingEvent(parsed.data);
     });
