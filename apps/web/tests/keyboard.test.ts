@@ -1,10 +1,11 @@
-// Keyboard use of the desktop board: bookings are reached with Tab, open with Enter or Space,
-// show a visible focus, and Escape closes the panel.
+// Keyboard use of the board: bookings are reached with Tab, open with Enter or Space, show a
+// visible focus, Escape closes the panel, and the New hold form places a hold without a mouse.
 import assert from "node:assert/strict";
 
-import { bookingEl, eventually, nextWeek, panel, panelStatus } from "./lib/board.ts";
-import { bookAt, nextWeekDate } from "./lib/fixture.ts";
-import { browserTest, openAs, useHarness } from "./lib/harness.ts";
+import { bookingEl, eventually, nextWeek, panel, panelStatus, textMatches } from "./lib/board.ts";
+import { ARTIST_NAMES, bookAt, bookingsOn, nextWeekDate } from "./lib/fixture.ts";
+import { browserTest, closePage, DESKTOP, openAs, PHONE, useHarness } from "./lib/harness.ts";
+import { iso, zoned } from "./lib/time.ts";
 
 const h = useHarness("keyboard");
 
@@ -45,4 +46,46 @@ browserTest(h, "a booking is reached by Tab, opened by Enter or Space, and Escap
   await panelStatus(page, "hold");
   await panel(page).getByRole("button", { name: "Close" }).press("Enter");
   await panel(page).waitFor({ state: "hidden" });
+});
+
+browserTest(h, "a hold is placed without a mouse: the New hold form, by keyboard, on desktop and on the phone", async () => {
+  for (const [viewport, artist, day] of [
+    [DESKTOP, 0, 2],
+    [PHONE, 2, 3],
+  ] as const) {
+    const page = await openAs(h, "booker", { viewport });
+    const date = nextWeekDate(day);
+    const opener = page.getByRole("button", { name: "New hold…" });
+    await opener.focus();
+    await page.keyboard.press("Enter");
+    const form = page.getByTestId("new-hold-form");
+    await form.waitFor();
+    await form.getByLabel("Artist").selectOption({ label: ARTIST_NAMES[artist] });
+    await form.getByLabel("Date").fill(date);
+    await form.getByLabel("From").fill("13:00");
+    await form.getByLabel("To").fill("14:30");
+    await form.getByRole("button", { name: "Place hold" }).press("Enter");
+
+    // The panel opens on the new hold, the form closes, and the board jumps to its week.
+    await panelStatus(page, "hold");
+    await form.waitFor({ state: "hidden" });
+    const placed = await eventually("the hold exists", async () => {
+      const found = (await bookingsOn(h.f, artist, date)).filter((b) => b.status === "hold");
+      assert.equal(found.length, 1, JSON.stringify(found));
+      return found[0];
+    });
+    assert.equal(placed.startTime, iso(zoned(date, "13:00")));
+    assert.equal(placed.endTime, iso(zoned(date, "14:30")));
+    await bookingEl(page, placed.id, "hold").first().waitFor();
+
+    // A typing mistake is explained next to the form, and nothing is sent.
+    await opener.click();
+    await form.getByLabel("From").fill("09:00");
+    await form.getByLabel("To").fill("09:00");
+    await form.getByRole("button", { name: "Place hold" }).click();
+    await textMatches(form.getByRole("alert"), /end time must differ/);
+    await form.getByRole("button", { name: "Cancel" }).click();
+    await form.waitFor({ state: "hidden" });
+    await closePage(page);
+  }
 });

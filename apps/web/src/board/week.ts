@@ -19,3 +19,25 @@ export function weekOf(d: Date): { start: Date; end: Date } {
   start.setDate(start.getDate() - ((start.getDay() + 6) % 7));
   return { start, end: addDays(start, 7) };
 }
+
+/** A local date as the value of an `<input type="date">`: "2026-11-24". */
+export function isoDate(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** The instants of a hold typed as a local date and "HH:MM" times; an end before the start means
+ * the next day (a night session), an equal one is an error in plain words. */
+export function holdRangeFromForm(date: string, from: string, to: string): { start: Date; end: Date } | { error: string } {
+  const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  const f = /^(\d{2}):(\d{2})$/.exec(from);
+  const t = /^(\d{2}):(\d{2})$/.exec(to);
+  if (!d) return { error: "Choose a date." };
+  if (!f || !t) return { error: "Choose a start and an end time." };
+  const [y, m, day] = [Number(d[1]), Number(d[2]) - 1, Number(d[3])];
+  const start = new Date(y, m, day, Number(f[1]), Number(f[2]));
+  let end = new Date(y, m, day, Number(t[1]), Number(t[2]));
+  if (end.getTime() === start.getTime()) return { error: "The end time must differ from the start time." };
+  if (end < start) end = new Date(y, m, day + 1, Number(t[1]), Number(t[2]));
+  return { start, end };
+}

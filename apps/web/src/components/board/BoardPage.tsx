@@ -7,7 +7,7 @@ import type { Artist, Booking, ScheduleSegment } from "../../api/wire";
 import type { Session } from "../../auth/session";
 import { bookingEvents, unavailableEvents } from "../../board/calendarEvents";
 import { bookingsReducer, type BookingMap } from "../../board/bookings";
-import { addDays, weekOf, weekTitle } from "../../board/week";
+import { addDays, isoDate, weekOf, weekTitle } from "../../board/week";
 import { canEditBookings, type BookingAction } from "../../booking/actions";
 import { describeError, referencedBookingIds, type ErrorView } from "../../booking/errorMessages";
 import { useLastActivity } from "../../hooks/useActivity";
@@ -20,6 +20,7 @@ import { ErrorAlert } from "../booking/ErrorAlert";
 import { Header } from "../shell/Header";
 import { CalendarView } from "./CalendarView";
 import { Legend } from "./Legend";
+import { NewHoldForm } from "./NewHoldForm";
 import { Toolbar } from "./Toolbar";
 
 interface Range {
@@ -242,8 +243,9 @@ export function BoardPage({ session, onSignOut, onExpired }: { session: Session;
     [api, explain],
   );
 
+  // Places a hold (from a drag or the New hold form); resolves true when it was placed.
   const onSelectRange = useCallback(
-    async (artistId: string, start: Date, end: Date) => {
+    async (artistId: string, start: Date, end: Date): Promise<boolean> => {
       setBoardError(null);
       try {
         const b = await api.createHold(artistId, start.toISOString(), end.toISOString());
@@ -251,11 +253,28 @@ export function BoardPage({ session, onSignOut, onExpired }: { session: Session;
         dispatch({ type: "upsert", booking: b });
         setSelectedId(b.id);
         setPanelLoadError(null);
+        return true;
       } catch (e) {
         setBoardError(await explain(e, "create"));
+        return false;
       }
     },
     [api, explain],
+  );
+  const [newHoldOpen, setNewHoldOpen] = useState(false);
+  const [placing, setPlacing] = useState(false);
+  const placeFromForm = useCallback(
+    async (artistId: string, start: Date, end: Date) => {
+      setPlacing(true);
+      const placed = await onSelectRange(artistId, start, end);
+      setPlacing(false);
+      if (placed) {
+        setNewHoldOpen(false);
+        const r = rangeRef.current;
+        if (r && (start < r.start || start >= r.end)) setDate(start);
+      }
+    },
+    [onSelectRange],
   );
 
   const upsert = useCallback((b: Booking) => dispatch({ type: "upsert", booking: b }), []);
@@ -295,10 +314,34 @@ export function BoardPage({ session, onSignOut, onExpired }: { session: Session;
           />
           <div class="subbar">
             <Legend />
-            {canEditBookings(claims.role) && !listView && (
-              <p class="hint">Drag across free time in an artist's column to place a hold.</p>
+            {canEditBookings(claims.role) && (
+              <div class="subbar-right">
+                {!listView && <p class="hint">Drag across free time in an artist's column to place a hold, or</p>}
+                <button
+                  type="button"
+                  class="btn"
+                  aria-expanded={newHoldOpen}
+                  disabled={!artists || artists.length === 0}
+                  onClick={() => {
+                    // One task at a time: on a phone the panel's sheet would cover the form.
+                    if (!newHoldOpen) setSelectedId(null);
+                    setNewHoldOpen(!newHoldOpen);
+                  }}
+                >
+                  New hold…
+                </button>
+              </div>
             )}
           </div>
+          {newHoldOpen && artists && artists.length > 0 && (
+            <NewHoldForm
+              artists={artists}
+              defaultDate={isoDate(weekOf(new Date()).start.getTime() === shown.start.getTime() ? new Date() : shown.start)}
+              busy={placing}
+              onPlace={(a, s, e) => void placeFromForm(a, s, e)}
+              onCancel={() => setNewHoldOpen(false)}
+            />
+          )}
           {boardError && (
             <ErrorAlert
               error={boardError}
