@@ -33,6 +33,9 @@ export class LiveConnection {
     if (this.socket) return;
     const socket = io({
       path: "/socket.io/",
+      // A handshake that has not completed in 5 s is abandoned and retried (default 20 s), so a
+      // stalled attempt does not leave the board "Connecting…" for long.
+      timeout: 5_000,
       auth: (cb) => cb(this.lastSeq === null ? { token: this.token } : { token: this.token, lastSeq: this.lastSeq }),
     });
     this.socket = socket;

@@ -142,6 +142,9 @@ export function browserTest(h: Harness, name: string, fn: (t: TestContext) => Pr
         const log = h.logs.get(page) ?? [];
         if (log.length > 0) t.diagnostic(`page ${n} (${file}) logged:\n${log.slice(-30).join("\n")}`);
       }
+      // The server's side of the story (its JSON log lines; tokens are never logged).
+      const out = h.server?.output() ?? "";
+      if (out) t.diagnostic(`server log (last 40 lines):\n${out.trimEnd().split("\n").slice(-40).join("\n")}`);
       throw err;
     } finally {
       // Each test starts from fresh contexts; leftovers would skew the next test's screenshots.
